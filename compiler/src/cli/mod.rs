@@ -1,0 +1,60 @@
+//! Argument parsing and dispatch; each subcommand lives in its own module.
+
+mod check;
+mod files;
+mod graph;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Compiles conversational dialog flows (YAML) into Rust state machines.
+#[derive(Debug, Parser)]
+#[command(name = "flowc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check flow files (or folders of them) and report every problem at once.
+    Check(check::Args),
+    /// Draw a flow's dialogs, states and transitions as Mermaid or Graphviz dot.
+    Graph(graph::Args),
+}
+
+/// What a subcommand ends with, mapped to the documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Clean,
+    /// Exit 1: the input has errors.
+    Failed,
+    /// Exit 2: usage or I/O problem.
+    Trouble,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Graph(args) => graph::run(args),
+    };
+    ExitCode::from(match outcome {
+        Outcome::Clean => 0,
+        Outcome::Failed => 1,
+        Outcome::Trouble => 2,
+    })
+}
+
+/// Colour when stderr is a terminal and NO_COLOR is unset.
+pub fn stderr_style() -> flowc::render::Style {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        flowc::render::Style::Color
+    } else {
+        flowc::render::Style::Plain
+    }
+}

@@ -1,0 +1,260 @@
+//! The compiler's own diagnostic type: a stable code, a severity, a location, a message, a label and a help.
+//!
+//! Rendering (miette for terminals, JSON for tools) lives in [`crate::render`]; everything else in the
+//! compiler only creates these values.
+
+use std::fmt;
+
+/// A place in a flow file: 1-based line and column (in characters) plus the byte range for underlining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+    /// Byte offset into the source.
+    pub offset: usize,
+    /// Length in bytes (0 points at a position).
+    pub len: usize,
+}
+
+impl Span {
+    /// A span from its parts.
+    pub const fn at(line: u32, column: u32, offset: usize, len: usize) -> Self {
+        Span {
+            line,
+            column,
+            offset,
+            len,
+        }
+    }
+
+    /// A span `chars_in` characters to the right of this one's start, `len` bytes long; used to point inside
+    /// a single-line string value (an expression's column inside its quotes).
+    pub fn shifted(self, source: &str, byte_delta: usize, len: usize) -> Span {
+        let start = (self.offset + byte_delta).min(source.len());
+        let columns = source
+            .get(self.offset..start)
+            .map(|s| s.chars().count())
+            .unwrap_or(0) as u32;
+        Span::at(self.line, self.column + columns, start, len)
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The flow cannot be compiled.
+    Error,
+    /// The flow compiles but probably does not do what its author wants.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $severity:ident, $title:literal; )*) => {
+        /// Every diagnostic the compiler can emit. The codes are stable: tools and docs refer to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( #[doc = $title] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in code order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable code, e.g. `E010`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The severity diagnostics of this code have.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// A one-line description of the code.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    YamlSyntax = "E001", Error, "invalid YAML";
+    UnknownKey = "E002", Error, "unknown key";
+    WrongType = "E003", Error, "wrong type or invalid value";
+    MissingKey = "E004", Error, "missing required key";
+    InvalidName = "E005", Error, "invalid name";
+    UnknownTarget = "E010", Error, "unknown target block";
+    UnknownDialog = "E011", Error, "unknown dialog";
+    DuplicateName = "E012", Error, "duplicate name";
+    MissingStart = "E013", Error, "missing start block";
+    DuplicateStart = "E014", Error, "duplicate start block or start outside main";
+    GlobalOutsideMain = "E015", Error, "global block outside main";
+    DeadEnd = "E016", Error, "block with no way on";
+    NonWaitingCycle = "E017", Error, "cycle that never waits for the caller";
+    Unreachable = "W018", Warning, "unreachable block";
+    EndingWithoutEnd = "E019", Error, "PARLOA.EndConversation path does not reach an end block";
+    EndingWaits = "E020", Error, "PARLOA.EndConversation path waits for input";
+    PhoneOnly = "E021", Error, "phone-only feature in a flow without phoneV2";
+    UndefinedVariable = "E022", Error, "undefined variable";
+    SetUndeclared = "E023", Error, "set of an undeclared variable";
+    ServiceVariable = "E024", Error, "service input or output is not a declared variable";
+    UnknownBranch = "E025", Error, "unknown service branch";
+    UnhandledBranch = "E026", Error, "service branch not handled";
+    NoErrorHandler = "W027", Warning, "service failure not handled";
+    UndeclaredIntent = "E028", Error, "intent used but not declared";
+    UnusedIntent = "W029", Warning, "intent declared but never handled";
+    ShadowsGlobal = "W030", Warning, "local handler shadows a global one";
+    ExpressionSyntax = "E031", Error, "expression syntax error";
+    ConditionWithoutElse = "E032", Error, "condition without else";
+    ExitOutsideSubdialog = "E033", Error, "exit outside a subdialog";
+    UnhandledExit = "E034", Error, "subdialog exit not handled by the caller";
+    DuplicateStateId = "E035", Error, "duplicate explicit state id";
+    SessionReadOnEnding = "W036", Warning, "session variable read on the PARLOA.EndConversation path";
+    UnknownService = "E037", Error, "unknown service";
+    SubdialogEntry = "E038", Error, "subdialog without a valid entry";
+    InvalidDtmfPattern = "E039", Error, "invalid dtmf pattern";
+    UnknownPlatform = "E040", Error, "unknown platform";
+    EndingOutsideGlobal = "E041", Error, "PARLOA.EndConversation handled outside the global block";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in a flow file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code.
+    pub code: Code,
+    /// Error or warning (derived from the code).
+    pub severity: Severity,
+    /// Where the problem is.
+    pub span: Span,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// A short label drawn under the span.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Other places that explain the problem (the first definition of a duplicate, the global handler that
+    /// is shadowed, …).
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `code` at `span`; its severity is the code's.
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            span,
+            message: message.into(),
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// Same as [`Diagnostic::new`]; reads better where the code is an error.
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Self::new(code, span, message)
+    }
+
+    /// Adds the label drawn under the span.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a related place.
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by position then code, and drops exact repeats, so output is deterministic.
+pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.offset, a.span.line, a.code, &a.message).cmp(&(
+            b.span.offset,
+            b.span.line,
+            b.code,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+}
+
+/// "Did you mean" for a misspelt name: the closest candidate within a small edit distance.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_suggests_near_names_only() {
+        let keys = ["description", "dialogs", "variables"];
+        assert_eq!(closest("descripton", keys), Some("description"));
+        assert_eq!(closest("dialog", keys), Some("dialogs"));
+        assert_eq!(closest("zzz", keys), None);
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+        }
+    }
+}

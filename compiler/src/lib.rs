@@ -1,0 +1,69 @@
+//! flowc: compiles conversational dialog flows written in YAML into Rust state machines.
+//!
+//! The stages are separate modules: [`yaml`] reads a located tree, [`parse`] builds the [`ast`], [`analyze`]
+//! reports every problem at once, [`lower`] resolves the graph into the [`ir`]. [`render`] draws diagnostics.
+
+pub mod analyze;
+pub mod ast;
+pub mod diagnostic;
+pub mod expr;
+pub mod parse;
+pub mod pattern;
+pub mod render;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use diagnostic::{Code, Diagnostic, Severity, Span};
+
+/// A flow file after parsing and analysis.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The file name used in diagnostics.
+    pub file: String,
+    /// The file's text.
+    pub source: String,
+    /// The AST, when the file had the shape of a flow.
+    pub flow: Option<ast::Flow>,
+    /// Every problem found, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// True when at least one diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Number of errors and of warnings.
+    pub fn counts(&self) -> (usize, usize) {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        (errors, self.diagnostics.len() - errors)
+    }
+
+    /// The diagnostics drawn for people.
+    pub fn render(&self, style: render::Style) -> String {
+        render::render(&self.diagnostics, &self.file, &self.source, style)
+    }
+}
+
+/// Parses and analyzes one flow given as text; `file` names it in diagnostics.
+pub fn check_source(file: &str, source: &str) -> Checked {
+    let (flow, mut diagnostics) = parse::parse_flow(source);
+    if let Some(flow) = &flow {
+        diagnostics.extend(analyze::analyze(flow));
+    }
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    Checked {
+        file: file.to_string(),
+        source: source.to_string(),
+        flow,
+        diagnostics,
+    }
+}
+
+/// Reads and checks one flow file.
+pub fn check_file(path: &Path) -> std::io::Result<Checked> {
+    let source = std::fs::read_to_string(path)?;
+    Ok(check_source(&path.display().to_string(), &source))
+}

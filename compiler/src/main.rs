@@ -1,0 +1,9 @@
+//! The `flowc` command line: check, graph, build, run and test dialog flows.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,0 +1,148 @@
+//! Turns diagnostics into text for people (miette: colour on a terminal, plain otherwise) and JSON for tools.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// How to draw diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Colour and Unicode, for terminals.
+    Color,
+    /// No colour, for files, pipes and snapshots.
+    Plain,
+}
+
+/// Renders every diagnostic of one file, in order, followed by nothing else.
+pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    // A fixed width keeps the output identical on every machine.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(110)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report {
+            diagnostic,
+            source: NamedSource::new(file, source.to_string()),
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            // Rendering into a String cannot fail; keep a readable line if it ever does.
+            out.push_str(&one_line(diagnostic, file));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `file:line:col: error[E010]: message` — one line, for logs and build scripts.
+pub fn one_line(diagnostic: &Diagnostic, file: &str) -> String {
+    format!(
+        "{file}:{}:{}: {}[{}]: {}",
+        diagnostic.span.line,
+        diagnostic.span.column,
+        diagnostic.severity.as_str(),
+        diagnostic.code,
+        diagnostic.message
+    )
+}
+
+/// The JSON shape of one diagnostic: `{code, severity, file, line, column, message}` (plus help).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonDiagnostic {
+    /// Stable code, e.g. `E010`.
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The file as given on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The message.
+    pub message: String,
+    /// The help line, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl JsonDiagnostic {
+    /// Converts a diagnostic of `file`.
+    pub fn new(diagnostic: &Diagnostic, file: &str) -> Self {
+        JsonDiagnostic {
+            code: diagnostic.code.as_str().to_string(),
+            severity: diagnostic.severity.as_str().to_string(),
+            file: file.to_string(),
+            line: diagnostic.span.line,
+            column: diagnostic.span.column,
+            message: diagnostic.message.clone(),
+            help: diagnostic.help.clone(),
+        }
+    }
+}
+
+/// Adapts our diagnostic to miette's trait for drawing.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let d = self.diagnostic;
+        let primary = LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            SourceSpan::new(d.span.offset.into(), d.span.len),
+        );
+        let related = d.related.iter().map(|(span, label)| {
+            LabeledSpan::new_with_span(
+                Some(label.clone()),
+                SourceSpan::new(span.offset.into(), span.len),
+            )
+        });
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
