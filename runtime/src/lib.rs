@@ -1,0 +1,50 @@
+//! Runtime data layer for flows compiled by `flowc`.
+//!
+//! A compiled flow answers Parloa webhook requests turn by turn and emits one
+//! analytics [`Transaction`] per turn, in the JSON format of Parloa's
+//! rule-based platform (field names and key order are what consumers parse).
+//! This crate holds what is the same for every flow:
+//!
+//! - [`phone`]: `phoneV2` requests and responses ([`PhoneRequest`],
+//!   [`PhoneResponse`]).
+//! - [`chat`]: Textchat V2 requests and responses ([`ChatRequest`],
+//!   [`ChatResponse`]).
+//! - [`transaction`]: the per-turn analytics record ([`Transaction`]).
+//! - [`clock`]: wall and elapsed time, ISO-8601 formatting, id generation,
+//!   with deterministic variants for snapshots ([`FixedClock`],
+//!   [`SequentialIds`]).
+//! - [`sink`]: where transactions go ([`JsonLinesSink`], [`MemorySink`],
+//!   [`TeeSink`]).
+//! - [`store`]: conversation state per session and user-lifetime variables
+//!   per requester and release ([`InMemoryStore`], [`InMemoryUserStore`]).
+//! - [`privacy`]: masking of personal data when `isPrivacyEnabled` is set.
+//!
+//! Dependencies are serde and serde_json only.
+
+pub mod chat;
+pub mod clock;
+pub mod phone;
+pub mod privacy;
+pub mod sink;
+pub mod store;
+pub mod transaction;
+
+pub use chat::{
+    CHAT_API_VERSION, CardImage, CardImageSource, ChatEvent, ChatRequest, ChatResponse,
+    ContextItem, ContextValue, ResponseElement,
+};
+pub use clock::{
+    Clock, FixedClock, IdSource, Iso8601Ms, Mark, ObjectIdSource, SequentialIds, SystemClock,
+    format_iso8601_ms, parse_iso8601_ms,
+};
+pub use phone::{
+    CallControlMessage, CallMeta, CustomStt, IntentGuess, IntentId, PhoneEvent, PhoneRequest,
+    PhoneResponse, SipHeader, Slot, Slots,
+};
+pub use privacy::{MASK, Redact};
+pub use sink::{AnalyticsSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
+pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
+pub use transaction::{
+    AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Request, Response,
+    StateRef, Transaction, Variable,
+};

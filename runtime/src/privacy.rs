@@ -1,0 +1,163 @@
+//! Masking of personal data for conversations with `isPrivacyEnabled`.
+//!
+//! [`Redact::redact`] replaces every non-empty personal value with [`MASK`]
+//! (empty strings stay empty, so "unset" stays visible). Exactly these are
+//! masked:
+//!
+//! | where | masked |
+//! | --- | --- |
+//! | [`Transaction`] | `requesterId`, every `variables[].value`, and `request`/`response` as below |
+//! | [`CallMeta`] | `callerId`, `sessionId` (phone platforms use the caller number as session id) |
+//! | [`PhoneRequest`] | `callMeta`, `text`, every slot value, `collectedDtmf` |
+//! | [`PhoneResponse`] | `callMeta`, `prompt`, `reprompt` (prompts embed variable values), every `sipHeaders[].value` |
+//! | [`ChatRequest`] | `requesterId`, message `text`, every `context[].value` |
+//! | [`ChatResponse`] | `requesterId`, the text of every response element (`content`, card `title`/`subtitle`, every string inside a payload) |
+//!
+//! Kept in clear: ids of instances, calls, customers, releases, transactions,
+//! user contexts and chat sessions; state ids and names; intent names,
+//! NLU ids and confidences; events; `referTo`; `customSTT`; flags; times;
+//! `meta` (the engine must not put personal values into `affectedSteps`
+//! messages).
+
+use serde_json::Value;
+
+use crate::chat::{ChatEvent, ChatRequest, ChatResponse, ContextValue, ResponseElement};
+use crate::phone::{CallControlMessage, CallMeta, PhoneRequest, PhoneResponse};
+use crate::transaction::{Request, Response, Transaction};
+
+/// What a masked value reads as.
+pub const MASK: &str = "***";
+
+/// Replace personal data with [`MASK`] in place (see the module docs for the
+/// exact list).
+///
+/// Apply it to the transaction handed to the sinks, never to the response
+/// sent back to the platform (which needs `callMeta` and the prompt intact).
+pub trait Redact {
+    /// Mask the personal data of `self`.
+    fn redact(&mut self);
+}
+
+fn mask(s: &mut String) {
+    if !s.is_empty() {
+        MASK.clone_into(s);
+    }
+}
+
+fn mask_opt(s: &mut Option<String>) {
+    if let Some(s) = s {
+        mask(s);
+    }
+}
+
+/// Masks every string and number inside `v`; keeps structure, keys, booleans
+/// and nulls.
+fn mask_value(v: &mut Value) {
+    match v {
+        Value::String(s) => mask(s),
+        Value::Number(_) => *v = Value::String(MASK.to_owned()),
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        Value::Object(map) => map.values_mut().for_each(mask_value),
+        Value::Null | Value::Bool(_) => {}
+    }
+}
+
+impl Redact for CallMeta {
+    fn redact(&mut self) {
+        mask_opt(&mut self.caller_id);
+        mask_opt(&mut self.session_id);
+    }
+}
+
+impl Redact for PhoneRequest {
+    fn redact(&mut self) {
+        self.call_meta.redact();
+        mask_opt(&mut self.text);
+        if let Some(slots) = &mut self.slots {
+            slots.values_mut().for_each(mask_value);
+        }
+        mask_opt(&mut self.collected_dtmf);
+    }
+}
+
+impl Redact for PhoneResponse {
+    fn redact(&mut self) {
+        self.call_meta.redact();
+        mask(&mut self.prompt);
+        mask(&mut self.reprompt);
+        for message in &mut self.call_control_messages {
+            match message {
+                CallControlMessage::SipRefer { sip_headers, .. } => {
+                    sip_headers.iter_mut().for_each(|h| mask(&mut h.value));
+                }
+            }
+        }
+    }
+}
+
+impl Redact for ChatRequest {
+    fn redact(&mut self) {
+        mask(&mut self.requester_id);
+        if let ChatEvent::Message { text } = &mut self.event {
+            mask(text);
+        }
+        for item in self.context.iter_mut().flatten() {
+            match &mut item.value {
+                ContextValue::String(s) => mask(s),
+                ContextValue::Number(_) => item.value = ContextValue::String(MASK.to_owned()),
+                ContextValue::Bool(_) => {}
+            }
+        }
+    }
+}
+
+impl Redact for ChatResponse {
+    fn redact(&mut self) {
+        mask(&mut self.requester_id);
+        for element in &mut self.response_elements {
+            match element {
+                ResponseElement::Text { content, .. } => mask(content),
+                ResponseElement::Payload { content, .. } => {
+                    content.values_mut().for_each(mask_value);
+                }
+                ResponseElement::Card {
+                    title,
+                    subtitle,
+                    content,
+                    ..
+                } => {
+                    mask_opt(title);
+                    mask_opt(subtitle);
+                    mask_opt(content);
+                }
+            }
+        }
+    }
+}
+
+impl Redact for Request {
+    fn redact(&mut self) {
+        match self {
+            Self::Phone(r) => r.redact(),
+            Self::Chat(r) => r.redact(),
+        }
+    }
+}
+
+impl Redact for Response {
+    fn redact(&mut self) {
+        match self {
+            Self::Phone(r) => r.redact(),
+            Self::Chat(r) => r.redact(),
+        }
+    }
+}
+
+impl Redact for Transaction {
+    fn redact(&mut self) {
+        mask(&mut self.requester_id);
+        self.variables.iter_mut().for_each(|v| mask(&mut v.value));
+        self.request.redact();
+        self.response.redact();
+    }
+}
