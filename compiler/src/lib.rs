@@ -3,10 +3,16 @@
 //! The stages are separate modules: [`yaml`] reads a located tree, [`parse`] builds the [`ast`], [`analyze`]
 //! reports every problem at once, [`lower`] resolves the graph into the [`ir`]. [`render`] draws diagnostics.
 
+// Diagnostics travel in `Result::Err` on the cold path only; boxing them would buy nothing measurable.
+#![allow(clippy::result_large_err)]
+
 pub mod analyze;
 pub mod ast;
 pub mod diagnostic;
 pub mod expr;
+pub mod graph;
+pub mod ir;
+pub mod lower;
 pub mod parse;
 pub mod pattern;
 pub mod render;
@@ -59,6 +65,24 @@ pub fn check_source(file: &str, source: &str) -> Checked {
         source: source.to_string(),
         flow,
         diagnostics,
+    }
+}
+
+/// Checks and lowers one flow given as text: the IR, or every diagnostic (warnings included) on failure.
+pub fn compile_source(file: &str, source: &str) -> Result<(ir::Flow, Checked), Checked> {
+    let mut checked = check_source(file, source);
+    if checked.has_errors() {
+        return Err(checked);
+    }
+    let Some(flow) = checked.flow.as_ref() else {
+        return Err(checked);
+    };
+    match lower::lower(flow) {
+        Ok(ir) => Ok((ir, checked)),
+        Err(diagnostic) => {
+            checked.diagnostics.push(diagnostic);
+            Err(checked)
+        }
     }
 }
 

@@ -340,10 +340,10 @@ impl<'s> Reader<'s> {
             .get("services")
             .map(|n| self.services(n))
             .unwrap_or_default();
+        // Without dialogs there is no graph to analyze; the missing key is the one problem to report.
         let dialogs = self
             .require(&fields, "dialogs", "the flow")
-            .map(|n| self.dialogs(n))
-            .unwrap_or_default();
+            .map(|n| self.dialogs(n))?;
         Some(Flow {
             name: name.unwrap_or(Name {
                 text: String::new(),
@@ -603,6 +603,10 @@ impl<'s> Reader<'s> {
             let entry = f.get("entry").and_then(|n| self.identifier(n, "block"));
             if let Some(node) = f.get("blocks") {
                 for (key, value) in self.named_entries(node, "block") {
+                    if key.text == "start" || key.text == "global" {
+                        self.reserved_block_name(key);
+                        continue;
+                    }
                     if let Some(block) = self.block(key, value) {
                         blocks.push(block);
                     }
@@ -615,6 +619,26 @@ impl<'s> Reader<'s> {
             });
         }
         out
+    }
+
+    fn reserved_block_name(&mut self, key: &Key) {
+        let (code, what) = if key.text == "start" {
+            (Code::DuplicateStart, "the Start Conversation block")
+        } else {
+            (Code::GlobalOutsideMain, "the Global Intents block")
+        };
+        self.report(
+            Diagnostic::error(
+                code,
+                key.span,
+                format!("`{}` is reserved for {what}", key.text),
+            )
+            .with_label("reserved name")
+            .with_help(format!(
+                "rename this block; write {what} as `{}:` directly under the dialog",
+                key.text
+            )),
+        );
     }
 
     fn block(&mut self, key: &Key, node: &Node) -> Option<Block> {
@@ -938,9 +962,14 @@ impl<'s> Reader<'s> {
                 otherwise = self.identifier(target, "target block");
                 continue;
             }
-            let when = self
-                .require(&f, "when", "a condition arm")
-                .and_then(|n| self.expression(n, "`when`"));
+            // An arm whose expression does not parse keeps its target, so the graph checks do not report
+            // follow-on problems (an "unreachable" target) for one typo.
+            let when = self.require(&f, "when", "a condition arm").map(|n| {
+                self.expression(n, "`when`").unwrap_or(Expr {
+                    kind: crate::expr::ExprKind::Bool(false),
+                    span: n.span,
+                })
+            });
             let goto = self
                 .require(&f, "goto", "a condition arm")
                 .and_then(|n| self.identifier(n, "target block"));

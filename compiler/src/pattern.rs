@@ -146,7 +146,7 @@ impl PatternParser {
                 }
             }
             '[' => self.class(),
-            '\\' => self.escape().map(|e| e.unwrap_or_else(|| Atom::Char('\\'))),
+            '\\' => self.escape(),
             '*' | '+' | '?' | '{' => {
                 self.position -= 1;
                 self.error(format!("`{c}` has nothing to repeat"))
@@ -155,12 +155,12 @@ impl PatternParser {
         }
     }
 
-    fn escape(&mut self) -> Result<Option<Atom>, PatternError> {
+    fn escape(&mut self) -> Result<Atom, PatternError> {
         let Some((_, c)) = self.peek() else {
             return self.error("`\\` at the end of the pattern");
         };
         self.position += 1;
-        Ok(Some(match c {
+        Ok(match c {
             'd' => Atom::Class {
                 negated: false,
                 ranges: vec![('0', '9')],
@@ -170,7 +170,7 @@ impl PatternParser {
                 self.position -= 1;
                 return self.error(format!("unknown escape `\\{other}`"));
             }
-        }))
+        })
     }
 
     fn class(&mut self) -> Result<Atom, PatternError> {

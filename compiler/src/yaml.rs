@@ -73,6 +73,15 @@ impl Node {
     }
 }
 
+/// The deepest nesting of sequences and mappings accepted.
+pub const MAX_NESTING: usize = 32;
+
+fn budget() -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_NESTING;
+    budget
+}
+
 /// Reads a YAML document into a [`Node`] tree, or reports why it cannot.
 pub fn parse(source: &str) -> Result<Node, Diagnostic> {
     if source.trim().is_empty() {
@@ -84,10 +93,22 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
+        // Flows nest about ten levels; a low limit stops hostile nesting long before the stack is at risk,
+        // even on the small stacks of test threads and proc-macro servers.
+        budget: Some(budget()),
     };
     let raw: Spanned<RawNode> =
         serde_saphyr::from_str_with_options(source, options).map_err(|e| yaml_error(source, &e))?;
-    Ok(convert(source, raw))
+    let root = convert(source, raw);
+    if root.value == Value::Null {
+        return Err(Diagnostic::error(
+            Code::YamlSyntax,
+            Span::at(1, 1, 0, 0),
+            "the file holds no YAML content",
+        )
+        .with_help("a flow file starts with `flow: <name>` and has a `dialogs:` section"));
+    }
+    Ok(root)
 }
 
 fn yaml_error(source: &str, error: &serde_saphyr::Error) -> Diagnostic {

@@ -217,9 +217,18 @@ impl Graph {
             }
             stack.extend(self.successors[node].iter().copied());
         }
+        // Without a start block (E013) everything would be "unreachable": say nothing more.
+        if symbols.start.is_none() {
+            return;
+        }
         for (d, dialog) in flow.dialogs.iter().enumerate() {
+            let entry = self.entry(flow, symbols, d);
+            if !dialog.is_main() && entry.is_none() {
+                // E038 already says the subdialog has no valid entry.
+                continue;
+            }
             if !dialog.is_main()
-                && let Some(entry) = self.entry(flow, symbols, d)
+                && let Some(entry) = entry
                 && !reached[entry]
             {
                 diagnostics.push(

@@ -1,4 +1,4 @@
-//! `flowc graph FLOW --format mermaid|dot` (filled in with the IR).
+//! `flowc graph FLOW --format mermaid|dot`.
 
 use std::path::PathBuf;
 
@@ -9,9 +9,26 @@ use super::Outcome;
 pub struct Args {
     /// The flow file.
     flow: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Mermaid)]
+    format: Format,
 }
 
-/// Draws the flow.
-pub fn run(_args: Args) -> Outcome {
-    Outcome::Trouble
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Mermaid,
+    Dot,
+}
+
+/// Draws the flow on stdout.
+pub fn run(args: Args) -> Outcome {
+    let Some(flow) = super::load_flow(&args.flow) else {
+        return Outcome::Failed;
+    };
+    let text = match args.format {
+        Format::Mermaid => flowc::graph::to_mermaid(&flow),
+        Format::Dot => flowc::graph::to_dot(&flow),
+    };
+    print!("{text}");
+    Outcome::Clean
 }

@@ -50,6 +50,27 @@ pub fn main() -> ExitCode {
     })
 }
 
+/// Reads, checks and lowers a flow, printing its diagnostics; `None` when it has errors or cannot be read.
+pub fn load_flow(path: &std::path::Path) -> Option<flowc::ir::Flow> {
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    match flowc::compile_source(&path.display().to_string(), &source) {
+        Ok((flow, checked)) => {
+            eprint!("{}", checked.render(stderr_style()));
+            Some(flow)
+        }
+        Err(checked) => {
+            eprint!("{}", checked.render(stderr_style()));
+            None
+        }
+    }
+}
+
 /// Colour when stderr is a terminal and NO_COLOR is unset.
 pub fn stderr_style() -> flowc::render::Style {
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {

@@ -1,0 +1,94 @@
+//! One snapshot of the rendered diagnostics per bad-flow fixture, and a check that each fixture reports
+//! exactly the codes its `# expect:` line names.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use flowc::render::Style;
+
+fn fixtures() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).expect("readable fixture"))
+        })
+        .collect()
+}
+
+fn expected_codes(source: &str) -> BTreeSet<String> {
+    source
+        .lines()
+        .find_map(|l| l.strip_prefix("# expect:"))
+        .map(|codes| {
+            codes
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_fixture_reports_its_expected_codes() {
+    let mut mismatches = Vec::new();
+    for (name, source) in fixtures() {
+        let checked = flowc::check_source(&format!("tests/fixtures/bad/{name}.yaml"), &source);
+        let got: BTreeSet<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        let want = expected_codes(&source);
+        if got != want {
+            mismatches.push(format!("{name}: expected {want:?}, got {got:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn rendered_diagnostics_match_snapshots() {
+    for (name, source) in fixtures() {
+        let file = format!("tests/fixtures/bad/{name}.yaml");
+        let checked = flowc::check_source(&file, &source);
+        insta::assert_snapshot!(name.clone(), checked.render(Style::Plain));
+    }
+}
+
+#[test]
+fn fixtures_cover_every_code() {
+    let mut covered = BTreeSet::new();
+    for (_, source) in fixtures() {
+        covered.extend(expected_codes(&source));
+    }
+    let missing: Vec<&str> = flowc::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !covered.contains(*c))
+        .collect();
+    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
+    assert!(fixtures().len() >= 30);
+}
+
+#[test]
+fn json_shape_of_a_diagnostic() {
+    let checked = flowc::check_source(
+        "x.yaml",
+        "flow: x\ndialogs:\n  main:\n    start: { say: hi, else: nowhere }\n",
+    );
+    let json: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .map(|d| flowc::render::JsonDiagnostic::new(d, &checked.file))
+        .collect();
+    insta::assert_json_snapshot!(json);
+}

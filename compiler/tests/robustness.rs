@@ -1,0 +1,214 @@
+//! Bad input never panics: random mutations of the shipped flows, truncation, deep nesting and huge files.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+fn shipped_flows() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("flows folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| std::fs::read_to_string(p).expect("readable flow"))
+        .filter(|s| flowc::parse::looks_like_flow(s))
+        .collect()
+}
+
+/// Checks, and when clean lowers and draws, without panicking.
+fn exercise(source: &str) {
+    let checked = flowc::check_source("mutant.yaml", source);
+    let _ = checked.render(flowc::render::Style::Plain);
+    if let Ok((ir, _)) = flowc::compile_source("mutant.yaml", source) {
+        let _ = flowc::graph::to_mermaid(&ir);
+        let _ = flowc::graph::to_dot(&ir);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete { at: usize, len: usize },
+    Insert { at: usize, text: String },
+    DuplicateLine { line: usize },
+    SwapLines { a: usize, b: usize },
+    Truncate { at: usize },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let fragments = prop::sample::select(vec![
+        "\t",
+        ":",
+        " ",
+        "- ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "'",
+        "\"",
+        "{{",
+        "}}",
+        "\n",
+        "#",
+        "&a",
+        "*a",
+        "!!str ",
+        "? ",
+        "goto: nowhere",
+        "on: {}",
+        "state:",
+        "else:",
+        "\n  x:",
+        "é",
+        "\u{0}",
+        "|\n",
+        ">-\n",
+        "~",
+    ]);
+    prop_oneof![
+        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        (any::<usize>(), fragments).prop_map(|(at, t)| Mutation::Insert {
+            at,
+            text: t.to_string()
+        }),
+        any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
+        any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+    ]
+}
+
+fn char_boundary(s: &str, at: usize) -> usize {
+    let mut at = at % (s.len() + 1);
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn apply(source: &str, mutation: &Mutation) -> String {
+    let mut lines: Vec<&str> = source.lines().collect();
+    match mutation {
+        Mutation::Delete { at, len } => {
+            let start = char_boundary(source, *at);
+            let end = char_boundary(source, (start + len).min(source.len()));
+            format!("{}{}", &source[..start], &source[end.max(start)..])
+        }
+        Mutation::Insert { at, text } => {
+            let at = char_boundary(source, *at);
+            format!("{}{text}{}", &source[..at], &source[at..])
+        }
+        Mutation::DuplicateLine { line } if !lines.is_empty() => {
+            let i = line % lines.len();
+            lines.insert(i, lines[i]);
+            lines.join("\n")
+        }
+        Mutation::SwapLines { a, b } if !lines.is_empty() => {
+            let n = lines.len();
+            lines.swap(a % n, b % n);
+            lines.join("\n")
+        }
+        Mutation::Truncate { at } => source[..char_boundary(source, *at)].to_string(),
+        _ => source.to_string(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_flows_never_panic(flow in 0usize..16, mutations in prop::collection::vec(mutation(), 1..6)) {
+        let flows = shipped_flows();
+        let mut source = flows[flow % flows.len()].clone();
+        for m in &mutations {
+            source = apply(&source, m);
+        }
+        exercise(&source);
+    }
+}
+
+#[test]
+fn every_prefix_of_every_flow_is_handled() {
+    for flow in shipped_flows() {
+        let mut at = 0;
+        while at < flow.len() {
+            exercise(&flow[..char_boundary(&flow, at)]);
+            at += 7;
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error() {
+    for source in [
+        format!(
+            "flow: x\ndialogs: {}{}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
+        format!(
+            "flow: x\ndialogs: {}1{}",
+            "{a: ".repeat(5_000),
+            "}".repeat(5_000)
+        ),
+        format!(
+            "flow: x\ndescription: \"{{{{ {}x{} }}}}\"\ndialogs: {{}}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    ] {
+        let checked = flowc::check_source("deep.yaml", &source);
+        assert!(checked.has_errors());
+    }
+}
+
+#[test]
+fn odd_inputs_get_located_errors() {
+    for source in [
+        "",
+        "   \n",
+        "# only a comment\n",
+        "flow",
+        "- a\n- b\n",
+        "flow: [",
+        "\t flow: x",
+        "flow: x\nflow: y\ndialogs: {}\n",
+    ] {
+        let checked = flowc::check_source("odd.yaml", source);
+        assert!(checked.has_errors(), "{source:?}");
+        assert!(
+            checked
+                .diagnostics
+                .iter()
+                .all(|d| d.span.line >= 1 && d.span.column >= 1)
+        );
+    }
+}
+
+/// A synthetic flow with `blocks` states in a chain, for size tests and benchmarks.
+fn chain_flow(blocks: usize) -> String {
+    let mut s = String::from(
+        "flow: big\nintents:\n  Next: [next]\ndialogs:\n  main:\n    start:\n      say: hi\n      on: { Next: s0 }\n    blocks:\n",
+    );
+    for i in 0..blocks {
+        let next = if i + 1 == blocks {
+            "done".to_string()
+        } else {
+            format!("s{}", i + 1)
+        };
+        s.push_str(&format!("      s{i}:\n        state:\n          say: \"step {i}\"\n          on: {{ Next: {next} }}\n"));
+    }
+    s.push_str("      done:\n        end: { say: bye }\n");
+    s
+}
+
+#[test]
+fn ten_thousand_blocks_check_clean() {
+    let source = chain_flow(10_000);
+    let (ir, checked) = flowc::compile_source("big.yaml", &source).expect("clean");
+    assert!(checked.diagnostics.is_empty());
+    assert_eq!(ir.blocks.len(), 10_002);
+}
