@@ -40,46 +40,7 @@ pub enum ExprKind {
     Call(Function, Vec<Expr>),
 }
 
-/// The fields `context.` gives access to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ContextField {
-    /// Turns played in this conversation, this one included.
-    TurnCount,
-    /// `phoneV2` or `textchatV2`.
-    Platform,
-    /// The caller's number (phone) or user id (chat).
-    CallerId,
-    /// The session key.
-    SessionId,
-    /// The digits collected in this turn.
-    Dtmf,
-    /// The error of the last failed service call, `""` after a success.
-    LastServiceCallError,
-    /// The status of the last service call.
-    LastServiceCallStatus,
-}
-
-impl ContextField {
-    /// Every field with its name.
-    pub const ALL: &'static [(&'static str, ContextField)] = &[
-        ("turnCount", ContextField::TurnCount),
-        ("platform", ContextField::Platform),
-        ("callerId", ContextField::CallerId),
-        ("sessionId", ContextField::SessionId),
-        ("dtmf", ContextField::Dtmf),
-        ("lastServiceCallError", ContextField::LastServiceCallError),
-        ("lastServiceCallStatus", ContextField::LastServiceCallStatus),
-    ];
-
-    /// The name after `context.`.
-    pub fn as_str(self) -> &'static str {
-        ContextField::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("")
-    }
-}
+pub use flowc_runtime::flow::ContextField;
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

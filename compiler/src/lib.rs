@@ -11,16 +11,19 @@ pub mod ast;
 pub mod diagnostic;
 pub mod expr;
 pub mod graph;
+pub mod interpret;
 pub mod ir;
 pub mod lower;
 pub mod parse;
-pub mod pattern;
 pub mod render;
+pub mod script;
+pub mod snapshot;
 pub mod yaml;
 
 use std::path::Path;
 
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
+pub use flowc_runtime::pattern;
 
 /// A flow file after parsing and analysis.
 #[derive(Debug, Clone)]

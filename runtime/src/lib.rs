@@ -23,11 +23,17 @@
 
 pub mod chat;
 pub mod clock;
+pub mod conversation;
+pub mod engine;
+pub mod flow;
+pub mod matcher;
+pub mod pattern;
 pub mod phone;
 pub mod privacy;
 pub mod sink;
 pub mod store;
 pub mod transaction;
+pub mod value;
 
 pub use chat::{
     CHAT_API_VERSION, CardImage, CardImageSource, ChatEvent, ChatRequest, ChatResponse,
@@ -37,6 +43,13 @@ pub use clock::{
     Clock, FixedClock, IdSource, Iso8601Ms, Mark, ObjectIdSource, SequentialIds, SystemClock,
     format_iso8601_ms, parse_iso8601_ms,
 };
+pub use conversation::Conversation;
+pub use engine::{Engine, EngineError, Turn};
+pub use flow::{
+    BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step,
+    TurnContext, TurnInput,
+};
+pub use matcher::IntentSamples;
 pub use phone::{
     CallControlMessage, CallMeta, CustomStt, IntentGuess, IntentId, PhoneEvent, PhoneRequest,
     PhoneResponse, SipHeader, Slot, Slots,

@@ -3,6 +3,9 @@
 mod check;
 mod files;
 mod graph;
+mod run;
+mod simulate;
+mod test;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -23,6 +26,10 @@ enum Command {
     Check(check::Args),
     /// Draw a flow's dialogs, states and transitions as Mermaid or Graphviz dot.
     Graph(graph::Args),
+    /// Play a flow: an interactive simulator, or `--requests FILE` to replay Parloa requests.
+    Run(run::Args),
+    /// Play conversation scripts and compare their transactions with stored snapshots.
+    Test(test::Args),
 }
 
 /// What a subcommand ends with, mapped to the documented exit codes.
@@ -42,6 +49,8 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
     };
     ExitCode::from(match outcome {
         Outcome::Clean => 0,

@@ -1,0 +1,190 @@
+//! The interactive simulator of `flowc run`: type what the caller says, see what the bot does.
+
+use std::io::{BufRead, Write};
+
+use flowc_runtime::chat::{ChatEvent, ChatRequest};
+use flowc_runtime::phone::{IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
+use flowc_runtime::transaction::{Handled, Transaction, Variable};
+use flowc_runtime::{Engine, Flow};
+
+use super::Outcome;
+use super::run::PlatformArg;
+
+const HELP: &str = "\
+type what the caller says, or:
+  /intent Name key=value…   send an intent with slots (phone)
+  /dtmf 123                 send keypad digits (phone)
+  /silence                  send NO_INPUT (phone)
+  /hangup                   the caller hangs up (chat: quit)
+  /welcome                  start a new conversation
+  /quit                     hang up and leave";
+
+const SESSION: &str = "simulator-session";
+const CALLER: &str = "+4915100000001";
+
+/// Runs the simulator on stdin/stdout.
+pub fn run<F: Flow>(engine: &Engine<F>, platform: PlatformArg) -> Outcome {
+    let chat = platform == PlatformArg::Chat;
+    println!(
+        "flowc simulator — flow `{}` on {}",
+        engine.flow().info().name,
+        if chat { "textchatV2" } else { "phoneV2" }
+    );
+    println!("{HELP}\n");
+    let mut previous: Vec<Variable> = Vec::new();
+    let mut turn = 0;
+    let mut play = |line: &str, previous: &mut Vec<Variable>| {
+        let request = match request(engine, chat, line) {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(message) => {
+                println!("  ! {message}");
+                return;
+            }
+        };
+        match super::run::play_line(engine, platform, &request) {
+            Ok(tx) => {
+                turn += 1;
+                print_turn(turn, &tx, previous);
+                *previous = tx.variables.clone();
+            }
+            Err(message) => println!("  ! {message}"),
+        }
+    };
+    play("/welcome", &mut previous);
+    let stdin = std::io::stdin();
+    loop {
+        print!("caller> ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let line = line.trim();
+        match line {
+            "" => continue,
+            "/help" => println!("{HELP}"),
+            "/quit" => {
+                play("/hangup", &mut previous);
+                break;
+            }
+            _ => play(line, &mut previous),
+        }
+    }
+    Outcome::Clean
+}
+
+fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option<String>, String> {
+    let meta = flowc_runtime::engine::call_meta(SESSION, CALLER);
+    let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let json = if chat {
+        let event = match command {
+            "/welcome" => ChatEvent::Launch,
+            "/hangup" => ChatEvent::Quit,
+            c if c.starts_with('/') => {
+                return Err(format!("`{c}` is not available on textchatV2 (see /help)"));
+            }
+            _ => ChatEvent::Message {
+                text: line.to_string(),
+            },
+        };
+        serde_json::to_string(&ChatRequest::new(CALLER, SESSION, event))
+    } else {
+        let mut request = PhoneRequest::event(meta, PhoneEvent::Welcome);
+        match command {
+            "/welcome" => {}
+            "/hangup" => request.event = Some(PhoneEvent::Hangup),
+            "/silence" => request.event = Some(PhoneEvent::NoInput),
+            "/dtmf" => {
+                request.event = Some(PhoneEvent::Dtmf);
+                request.collected_dtmf = Some(rest.trim().to_string());
+            }
+            "/intent" => {
+                let mut words = rest.split_whitespace();
+                let name = words.next().ok_or("usage: /intent Name key=value…")?;
+                let slots: Vec<Slot> = words
+                    .map(|w| {
+                        w.split_once('=')
+                            .map(|(k, v)| Slot::new(k, v))
+                            .ok_or(format!("`{w}` is not key=value"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                request.event = None;
+                request.intent = Some(IntentGuess::named(name));
+                if !slots.is_empty() {
+                    request.slots = Some(Slots::List(slots));
+                }
+            }
+            c if c.starts_with('/') => return Err(format!("unknown command `{c}` (see /help)")),
+            _ => {
+                request.event = None;
+                request.text = Some(line.to_string());
+                let matched =
+                    flowc_runtime::matcher::match_intent(line, &engine.flow().info().intents);
+                request.intent = matched.map(IntentGuess::named);
+                if matched.is_none() {
+                    println!("  (no intent matched \"{line}\")");
+                }
+            }
+        }
+        serde_json::to_string(&request)
+    };
+    json.map(Some).map_err(|e| e.to_string())
+}
+
+fn print_turn(turn: usize, tx: &Transaction, previous: &[Variable]) {
+    let i = &tx.intent;
+    println!("── turn {turn} ── {}", i.name);
+    let said = flowc::script::prompt_text(tx);
+    println!("  bot       {said:?}");
+    if let flowc_runtime::Response::Phone(r) = &tx.response {
+        if !r.reprompt.is_empty() {
+            println!("  reprompt  {:?}", r.reprompt);
+        }
+        for control in &r.call_control_messages {
+            println!(
+                "  control   {}",
+                serde_json::to_string(control).unwrap_or_default()
+            );
+        }
+        if r.end_talk {
+            println!("  endTalk   true");
+        }
+    }
+    println!(
+        "  state     {} → {}",
+        i.initial_state.name, i.next_state.name
+    );
+    let by = if i.handled_by_state.id.is_empty() {
+        "nothing".to_string()
+    } else {
+        i.handled_by_state.name.to_string()
+    };
+    let how = match i.handled {
+        Handled::Locally => "locally",
+        Handled::Globally => "globally",
+    };
+    let explicit = if i.explicitly_handled {
+        "explicitly"
+    } else {
+        "by fallback"
+    };
+    println!("  handled   by {by}, {how}, {explicit}");
+    for v in &tx.variables {
+        let before = previous
+            .iter()
+            .find(|p| p.name == v.name)
+            .map(|p| p.value.as_str())
+            .unwrap_or("");
+        if before != v.value {
+            println!("  variable  {}: {before:?} → {:?}", v.name, v.value);
+        }
+    }
+    for step in &tx.meta.errors.affected_steps {
+        println!("  error     {} ({})", step.message, step.state_name);
+    }
+    for step in &tx.meta.warnings.affected_steps {
+        println!("  warning   {} ({})", step.message, step.state_name);
+    }
+}

@@ -1,0 +1,143 @@
+//! `flowc test PATH`: plays conversation scripts with the interpreter and compares their transactions with
+//! the stored snapshots.
+
+use std::path::{Path, PathBuf};
+
+use flowc::interpret::Interpreter;
+use flowc::script::{Script, StubServices};
+use flowc::snapshot::{self, Comparison};
+use flowc_runtime::Engine;
+
+use super::Outcome;
+
+/// Arguments of `flowc test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scripts, or folders searched for them (YAML with `flow_file:` and `turns:`).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Accept the new transactions as the snapshots.
+    #[arg(long)]
+    update: bool,
+}
+
+/// Runs every script.
+pub fn run(args: Args) -> Outcome {
+    let scripts = match find_scripts(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Trouble;
+        }
+    };
+    let (mut passed, mut failed) = (0, 0);
+    for path in scripts {
+        match run_one(&path, args.update) {
+            Ok(()) => {
+                println!("ok      {}", path.display());
+                passed += 1;
+            }
+            Err(report) => {
+                println!("FAILED  {}\n{report}", path.display());
+                failed += 1;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// Plays one script and compares (or updates) its snapshot.
+pub fn run_one(path: &Path, update: bool) -> Result<(), String> {
+    let script = Script::load(path)?;
+    let flow_path = script.flow_path();
+    let source = std::fs::read_to_string(&flow_path)
+        .map_err(|e| format!("  {}: {e}", flow_path.display()))?;
+    let (ir, _) = flowc::compile_source(&flow_path.display().to_string(), &source)
+        .map_err(|checked| checked.render(flowc::render::Style::Plain))?;
+    let services = StubServices::new(script.services.clone());
+    let engine = Engine::new(Interpreter::new(ir.clone(), services)).deterministic();
+    let stubs = |engine: &Engine<Interpreter<StubServices>>| engine.flow().services().take_calls();
+    let played = flowc::script::play(&engine, &script, &ir, &|| stubs(&engine))
+        .map_err(|e| format!("  {e}"))?;
+    let mut report = String::new();
+    for failure in &played.failures {
+        report.push_str(&format!("  assertion: {failure}\n"));
+    }
+    let text = snapshot::render(&path.display().to_string(), &played.transactions)?;
+    let snap = script.snapshot_path();
+    match snapshot::compare(&snap, &text) {
+        Comparison::Same => {}
+        _ if update => {
+            if let Some(dir) = snap.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&snap, &text).map_err(|e| format!("  {}: {e}", snap.display()))?;
+            let _ = std::fs::remove_file(snap.with_extension("snap.new"));
+        }
+        Comparison::Missing => {
+            write_pending(&snap, &text);
+            report.push_str(&format!(
+                "  no snapshot at {} (run with --update to accept)\n",
+                snap.display()
+            ));
+        }
+        Comparison::Differs(diff) => {
+            write_pending(&snap, &text);
+            report.push_str(&format!(
+                "  transactions differ from {} (review with `cargo insta review` or rerun with --update):\n{diff}",
+                snap.display()
+            ));
+        }
+    }
+    if report.is_empty() {
+        Ok(())
+    } else {
+        Err(report)
+    }
+}
+
+/// Leaves the new snapshot beside the old one for `cargo insta review`.
+fn write_pending(snap: &Path, text: &str) {
+    if let Some(dir) = snap.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(snap.with_extension("snap.new"), text);
+}
+
+fn find_scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) && std::fs::read_to_string(&path)
+            .is_ok_and(|t| flowc::script::looks_like_script(&t))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The state one conversation keeps between turns.
+
+use crate::flow::{BlockIx, StateIx};
+
+/// Where a subdialog returns to (T14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// Target after `exit: success`.
+    pub success: Option<BlockIx>,
+    /// Target after `exit: failure`.
+    pub failure: Option<BlockIx>,
+}
+
+/// One conversation between turns: kept in a [`SessionStore`](crate::SessionStore) under its session key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation<V> {
+    /// The state the caller is in.
+    pub state: StateIx,
+    /// False before the first turn and after the conversation ended (T5).
+    pub active: bool,
+    /// The variables.
+    pub vars: V,
+    /// Turns since the conversation started.
+    pub turns: u32,
+    /// Silent turns in a row (T9).
+    pub silent: u32,
+    /// Subdialog return points, innermost last.
+    pub stack: Vec<Frame>,
+    /// How often each state was entered, for prompt rotation (only states with several prompts).
+    pub entries: Vec<(StateIx, u32)>,
+    /// The conversation's analytics id; kept across the reset so a trailing HANGUP shares it.
+    pub user_context_id: String,
+    /// `context.lastServiceCallError`.
+    pub last_service_error: String,
+    /// `context.lastServiceCallStatus`.
+    pub last_service_status: String,
+}
+
+impl<V> Conversation<V> {
+    /// A conversation that has not started.
+    pub fn new(vars: V) -> Self {
+        Conversation {
+            state: 0,
+            active: false,
+            vars,
+            turns: 0,
+            silent: 0,
+            stack: Vec::new(),
+            entries: Vec::new(),
+            user_context_id: String::new(),
+            last_service_error: String::new(),
+            last_service_status: String::new(),
+        }
+    }
+
+    /// Counts an entry into `state` and returns the prompt index to play.
+    pub fn enter(&mut self, state: StateIx, prompts: u32) -> u32 {
+        if prompts <= 1 {
+            return 0;
+        }
+        match self.entries.iter_mut().find(|(s, _)| *s == state) {
+            Some((_, count)) => {
+                *count += 1;
+                *count % prompts
+            }
+            None => {
+                self.entries.push((state, 0));
+                0
+            }
+        }
+    }
+
+    /// The prompt index a state shows now (for replaying on no-input).
+    pub fn current_prompt(&self, state: StateIx, prompts: u32) -> u32 {
+        if prompts <= 1 {
+            return 0;
+        }
+        self.entries
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map(|(_, c)| *c % prompts)
+            .unwrap_or(0)
+    }
+
+    /// Ends the conversation (T5): back to the start, counters and stack cleared. Variables are reset by the
+    /// engine, which knows their lifetimes.
+    pub fn end(&mut self) {
+        self.state = 0;
+        self.active = false;
+        self.turns = 0;
+        self.silent = 0;
+        self.stack.clear();
+        self.entries.clear();
+        self.last_service_error.clear();
+        self.last_service_status.clear();
+    }
+}

@@ -1,0 +1,294 @@
+//! The contract between the turn loop and a flow.
+//!
+//! The [`Engine`](crate::Engine) owns every rule that is the same for all flows (T1–T16: resolution order,
+//! hang-up, reset, lifetimes, no-input, DTMF order, subdialog stack, service error routing, the step budget,
+//! transaction assembly). A [`Flow`] answers only flow-specific questions: which handler an intent maps to,
+//! what a block does, how a prompt reads. The interpreter implements it over the IR; generated code
+//! implements it with matches over `&str` and typed variables.
+
+use std::borrow::Cow;
+
+use crate::chat::ContextItem;
+use crate::matcher::IntentSamples;
+use crate::phone::{SipHeader, Slots};
+use crate::transaction::{CowStr, StateRef, Variable};
+
+/// A waiting state; 0 is the Start Conversation block (`STATE.base`).
+pub type StateIx = u32;
+/// A block of any kind.
+pub type BlockIx = u32;
+/// An intent, else or DTMF handler (a state's or the global block's).
+pub type HandlerIx = u32;
+
+/// What the engine needs to know about a flow that never changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowInfo {
+    /// The flow's identifier.
+    pub name: CowStr,
+    /// Default releaseId.
+    pub release: CowStr,
+    /// Runs on phoneV2.
+    pub phone: bool,
+    /// Runs on textchatV2.
+    pub chat: bool,
+    /// Declared language, reported in transactions when set.
+    pub language: Option<CowStr>,
+    /// customSTT `type`.
+    pub stt_type: CowStr,
+    /// customSTT `id`.
+    pub stt_id: CowStr,
+    /// Silent turns in a row that end the call (T9).
+    pub no_input_limit: Option<u32>,
+    /// Where failed services go when their block has no `error` branch (T11).
+    pub on_error: Option<BlockIx>,
+    /// The pseudo-state reported when a global handler fires (T2).
+    pub global_state: StateRef,
+    /// Declared intents with sample utterances, for matching text without an NLU intent.
+    pub intents: Cow<'static, [IntentSamples]>,
+}
+
+/// How a subdialog ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `exit: success`.
+    Success,
+    /// `exit: failure`.
+    Failure,
+}
+
+/// The result of a service call as the flow reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceResult {
+    /// The service answered a declared branch; outputs are already assigned.
+    Answered {
+        /// The branch's target.
+        next: BlockIx,
+        /// Status for `context.lastServiceCallStatus`.
+        status: CowStr,
+    },
+    /// The service failed or timed out, or answered an unknown branch.
+    Failed {
+        /// What went wrong, for `meta.errors` and `context.lastServiceCallError`.
+        message: String,
+        /// Status for `context.lastServiceCallStatus`.
+        status: CowStr,
+        /// The block's `error` target; `None` falls back to the global `on_error`.
+        route: Option<BlockIx>,
+    },
+}
+
+/// What running one block asks the engine to do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Stop and wait for the caller in this state.
+    Wait(StateIx),
+    /// Go on with this block in the same turn.
+    Next(BlockIx),
+    /// End the conversation (an `end` block; its words are already said).
+    End,
+    /// Transfer the call (T13).
+    Transfer {
+        /// SIP URI.
+        refer_to: String,
+        /// SIP headers.
+        headers: Vec<SipHeader>,
+    },
+    /// Enter a subdialog (T14).
+    Call {
+        /// The subdialog's entry block.
+        entry: BlockIx,
+        /// Where `exit: success` returns to.
+        success: Option<BlockIx>,
+        /// Where `exit: failure` returns to.
+        failure: Option<BlockIx>,
+    },
+    /// Leave the current subdialog.
+    Exit(Outcome),
+    /// Back to the state the turn started in, replaying its prompt.
+    Back,
+    /// A service block ran.
+    Service(ServiceResult),
+}
+
+/// The fields `context.NAME` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContextField {
+    /// Turns played in this conversation, this one included.
+    TurnCount,
+    /// `phoneV2` or `textchatV2`.
+    Platform,
+    /// The caller's number (phone) or requester id (chat).
+    CallerId,
+    /// The session key.
+    SessionId,
+    /// The digits collected in this turn.
+    Dtmf,
+    /// The message of the last failed service call; `""` after a success.
+    LastServiceCallError,
+    /// The status of the last service call (`ok`, `error`, an HTTP status, …).
+    LastServiceCallStatus,
+}
+
+impl ContextField {
+    /// Every field with its name.
+    pub const ALL: &'static [(&'static str, ContextField)] = &[
+        ("turnCount", ContextField::TurnCount),
+        ("platform", ContextField::Platform),
+        ("callerId", ContextField::CallerId),
+        ("sessionId", ContextField::SessionId),
+        ("dtmf", ContextField::Dtmf),
+        ("lastServiceCallError", ContextField::LastServiceCallError),
+        ("lastServiceCallStatus", ContextField::LastServiceCallStatus),
+    ];
+
+    /// The name after `context.`.
+    pub fn as_str(self) -> &'static str {
+        ContextField::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("")
+    }
+}
+
+/// What the caller sent this turn, as expressions see it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TurnInput<'a> {
+    /// The intent name (`PARLOA.…` for events).
+    pub intent: &'a str,
+    /// The utterance.
+    pub text: &'a str,
+    /// Collected DTMF digits.
+    pub dtmf: &'a str,
+    /// Phone slots.
+    pub slots: Option<&'a Slots>,
+    /// Chat context items, readable as slots.
+    pub chat_context: Option<&'a [ContextItem]>,
+}
+
+/// Conversation facts `context.NAME` reads that are not part of the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TurnContext {
+    /// Turns in this conversation.
+    pub turn_count: u32,
+    /// `phoneV2` or `textchatV2`.
+    pub platform: &'static str,
+    /// Caller number or requester id.
+    pub caller_id: String,
+    /// Session key.
+    pub session_id: String,
+    /// Last service error.
+    pub last_service_error: String,
+    /// Last service status.
+    pub last_service_status: String,
+}
+
+/// Everything a flow may read or change while it runs a block or a handler.
+#[derive(Debug)]
+pub struct Scope<'a, V> {
+    /// The conversation's variables.
+    pub vars: &'a mut V,
+    /// The request.
+    pub input: &'a TurnInput<'a>,
+    /// Conversation context.
+    pub context: &'a TurnContext,
+    /// What the bot says this turn, piece by piece (phone joins them, chat sends one element each).
+    pub said: &'a mut Vec<String>,
+}
+
+impl<V> Scope<'_, V> {
+    /// `slots.NAME`: a phone slot, else a chat context item, else `""`.
+    pub fn slot(&self, name: &str) -> Cow<'_, str> {
+        if let Some(value) = self.input.slots.and_then(|s| s.text(name)) {
+            return value;
+        }
+        self.input
+            .chat_context
+            .and_then(|items| items.iter().find(|i| i.key == name))
+            .map(|i| Cow::Owned(i.value.to_text()))
+            .unwrap_or(Cow::Borrowed(""))
+    }
+
+    /// `context.NAME`.
+    pub fn context(&self, field: ContextField) -> Cow<'_, str> {
+        let c = self.context;
+        match field {
+            ContextField::TurnCount => Cow::Owned(c.turn_count.to_string()),
+            ContextField::Platform => Cow::Borrowed(c.platform),
+            ContextField::CallerId => Cow::Borrowed(&c.caller_id),
+            ContextField::SessionId => Cow::Borrowed(&c.session_id),
+            ContextField::Dtmf => Cow::Borrowed(self.input.dtmf),
+            ContextField::LastServiceCallError => Cow::Borrowed(&c.last_service_error),
+            ContextField::LastServiceCallStatus => Cow::Borrowed(&c.last_service_status),
+        }
+    }
+
+    /// Adds one spoken piece.
+    pub fn say(&mut self, text: String) {
+        if !text.is_empty() {
+            self.said.push(text);
+        }
+    }
+}
+
+/// A flow the engine can play. Implemented by the interpreter and by generated code.
+pub trait Flow: Send + Sync {
+    /// The conversation's variables.
+    type Vars: Clone + Send + 'static;
+
+    /// Facts that never change.
+    fn info(&self) -> &FlowInfo;
+
+    /// Variables with their defaults.
+    fn new_vars(&self) -> Self::Vars;
+    /// Sets every session-lifetime variable back to its default (T5).
+    fn reset_session(&self, vars: &mut Self::Vars);
+    /// Every variable in declaration order, for the transaction.
+    fn write_variables(&self, vars: &Self::Vars, out: &mut Vec<Variable>);
+    /// The values of the user-lifetime variables, in declaration order.
+    fn save_user(&self, vars: &Self::Vars, out: &mut Vec<String>);
+    /// Restores what [`Flow::save_user`] wrote.
+    fn load_user(&self, vars: &mut Self::Vars, saved: &[String]);
+    /// True when the flow declares user-lifetime variables.
+    fn has_user_vars(&self) -> bool;
+
+    /// The analytics reference of a state.
+    fn state(&self, state: StateIx) -> &StateRef;
+    /// The analytics reference of any block (for `affectedSteps`).
+    fn block(&self, block: BlockIx) -> &StateRef;
+    /// How many prompts a state has (they rotate, T12).
+    fn prompt_count(&self, state: StateIx) -> u32;
+    /// Writes prompt number `index` of a state.
+    fn write_prompt(
+        &self,
+        state: StateIx,
+        index: u32,
+        scope: &Scope<'_, Self::Vars>,
+        out: &mut String,
+    );
+    /// Writes a state's reprompt; false when it has none.
+    fn write_reprompt(
+        &self,
+        state: StateIx,
+        scope: &Scope<'_, Self::Vars>,
+        out: &mut String,
+    ) -> bool;
+
+    /// A state's own handler for an intent.
+    fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx>;
+    /// A state's first DTMF handler whose pattern matches the digits.
+    fn local_dtmf(&self, state: StateIx, digits: &str) -> Option<HandlerIx>;
+    /// A state's `else`.
+    fn local_else(&self, state: StateIx) -> Option<HandlerIx>;
+    /// The global block's handler for an intent.
+    fn global_intent(&self, intent: &str) -> Option<HandlerIx>;
+    /// The global `else`.
+    fn global_else(&self) -> Option<HandlerIx>;
+    /// The custom ending actions (`PARLOA.EndConversation`).
+    fn ending(&self) -> Option<HandlerIx>;
+    /// Runs a handler's `say` and `set`; returns its target.
+    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Self::Vars>) -> BlockIx;
+
+    /// Runs one block.
+    fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Self::Vars>) -> Step;
+}

@@ -1,0 +1,97 @@
+//! What expressions mean at run time. Every value is a string; these helpers are the one definition of
+//! comparison, truth and the built-in functions, used by the interpreter and by generated code alike.
+
+use std::cmp::Ordering;
+
+use crate::pattern::Pattern;
+
+/// How two values compare: numerically when both parse as numbers, else as strings.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => a.cmp(b),
+    }
+}
+
+/// `a == b` under [`compare`]'s rules (so `"08" == "8"`).
+pub fn equals(a: &str, b: &str) -> bool {
+    compare(a, b) == Ordering::Equal
+}
+
+fn number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// A value used as a condition: false for `""`, `"false"` and `"0"`, true otherwise.
+pub fn truthy(value: &str) -> bool {
+    !matches!(value.trim(), "" | "false" | "0")
+}
+
+/// The text of a boolean result.
+pub fn bool_text(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
+}
+
+/// `empty(x)`.
+pub fn is_empty(value: &str) -> bool {
+    value.trim().is_empty()
+}
+
+/// `contains(haystack, needle)`, case-insensitive.
+pub fn contains(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+/// `matches(x, 'pattern')`: the whole of `value` matches. An invalid pattern (rejected at compile time)
+/// never matches.
+pub fn matches(value: &str, pattern: &Pattern) -> bool {
+    pattern.is_match(value)
+}
+
+/// Appends `value` to `out`, XML-escaped when the prompt is SSML (T12).
+pub fn push_value(out: &mut String, value: &str, ssml: bool) {
+    if !ssml {
+        out.push_str(value);
+        return;
+    }
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// True for a prompt template written as SSML: its text starts with `<speak`.
+pub fn is_ssml(first_literal: &str) -> bool {
+    first_literal.trim_start().starts_with("<speak")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_compare_as_numbers() {
+        assert_eq!(compare("9", "10"), Ordering::Less);
+        assert_eq!(compare("b", "a"), Ordering::Greater);
+        assert!(equals("08", "8"));
+        assert!(!equals("", "0"));
+    }
+
+    #[test]
+    fn truth_and_escaping() {
+        assert!(!truthy("") && !truthy("false") && truthy("yes"));
+        let mut out = String::new();
+        push_value(&mut out, "Tom & <Jerry>", true);
+        assert_eq!(out, "Tom &amp; &lt;Jerry&gt;");
+    }
+}
