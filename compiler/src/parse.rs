@@ -641,7 +641,25 @@ impl<'s> Reader<'s> {
         );
     }
 
+    /// A block; when its body is broken (already reported) the block still exists as a plain `end`, so
+    /// the blocks that go to it do not report a second, misleading "unknown target".
     fn block(&mut self, key: &Key, node: &Node) -> Option<Block> {
+        let block = self.block_inner(key, node);
+        if block.is_some() {
+            return block;
+        }
+        Some(Block {
+            name: Name {
+                text: key.text.clone(),
+                span: key.span,
+            },
+            display_name: None,
+            kind: BlockKind::End { say: None },
+            kind_span: key.span,
+        })
+    }
+
+    fn block_inner(&mut self, key: &Key, node: &Node) -> Option<Block> {
         let name = self.key_name(key, "block");
         let Value::Map(entries) = &node.value else {
             self.wrong_type(

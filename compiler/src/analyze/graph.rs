@@ -322,11 +322,14 @@ impl Graph {
             Diagnostic::error(
                 Code::NonWaitingCycle,
                 name(back_to).span,
-                format!("these blocks loop without ever waiting for the caller: {}", names.join(" → ")),
+                format!(
+                    "these blocks loop without ever waiting for the caller: {}",
+                    names.join(" → ")
+                ),
             )
             .with_label("the loop starts here")
             .with_related(closing.span, "and comes back from here")
-            .with_help("put a `state` on the loop so the caller can answer, or leave the loop with a condition"),
+            .with_help("every loop needs a `state` on it, so each pass waits for the caller"),
         );
     }
 
