@@ -17,30 +17,9 @@ use crate::expr::{BinaryOp, Function};
 use crate::ir::{self, BlockKind, Expr, Part, Template};
 use crate::lower::derived_state_id;
 
-/// What a service answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceReply {
-    /// The branch taken.
-    pub branch: String,
-    /// Output values by variable name.
-    pub outputs: Vec<(String, String)>,
-}
-
-/// Where the interpreter's services come from (stubs in conversation scripts, or your own code).
-pub trait Services: Send + Sync {
-    /// Calls `service` with its inputs (variable name, value); `Err` is a failure message.
-    fn call(&self, service: &str, inputs: &[(&str, &str)]) -> Result<ServiceReply, String>;
-}
-
-/// Services that always fail: for flows played without stubs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoServices;
-
-impl Services for NoServices {
-    fn call(&self, service: &str, _inputs: &[(&str, &str)]) -> Result<ServiceReply, String> {
-        Err(format!("no stub for service `{service}`"))
-    }
-}
+pub use flowc_runtime::services::{
+    DynamicServices as Services, NoServices, ServiceError, ServiceReply,
+};
 
 /// Plays an [`ir::Flow`].
 pub struct Interpreter<S: Services = NoServices> {
@@ -284,24 +263,19 @@ impl<S: Services> Interpreter<S> {
                 )
             })
             .collect();
-        let failed = |message: String| ServiceResult::Failed {
-            message,
-            status: Cow::Borrowed("error"),
+        let failed = |error: ServiceError| ServiceResult::Failed {
+            message: flowc_runtime::services::failure_message(&decl.name, &block.key, &error),
+            status: Cow::Owned(error.status),
             route,
         };
         let reply = match self.services.call(&decl.name, &inputs) {
             Ok(reply) => reply,
-            Err(message) => {
-                return failed(format!(
-                    "service `{}` failed in block `{}`: {message}",
-                    decl.name, block.key
-                ));
-            }
+            Err(error) => return failed(error),
         };
         let Some(index) = decl.branches.iter().position(|b| *b == reply.branch) else {
-            return failed(format!(
-                "service `{}` answered unknown branch `{}`",
-                decl.name, reply.branch
+            return failed(flowc_runtime::services::unknown_branch(
+                &decl.name,
+                &reply.branch,
             ));
         };
         for (name, value) in reply.outputs {

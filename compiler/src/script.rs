@@ -26,7 +26,7 @@ use flowc_runtime::transaction::{Handled, Response, Transaction};
 use flowc_runtime::{Engine, Flow};
 use serde::Deserialize;
 
-use crate::interpret::{ServiceReply, Services};
+use crate::interpret::{ServiceError, ServiceReply, Services};
 use crate::ir;
 
 /// One conversation script.
@@ -227,13 +227,17 @@ impl StubServices {
 }
 
 impl Services for StubServices {
-    fn call(&self, service: &str, _inputs: &[(&str, &str)]) -> Result<ServiceReply, String> {
+    fn call(&self, service: &str, _inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
         self.called
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(service.to_string());
         let stub = match self.stubs.get(service) {
-            None => return Err(format!("no stub for service `{service}`")),
+            None => {
+                return Err(ServiceError::new(format!(
+                    "no stub for service `{service}`"
+                )));
+            }
             Some(Stubs::One(stub)) => stub.clone(),
             Some(Stubs::Many(list)) => {
                 let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
@@ -244,7 +248,7 @@ impl Services for StubServices {
             }
         };
         if let Some(message) = stub.fail {
-            return Err(message);
+            return Err(ServiceError::new(message));
         }
         Ok(ServiceReply {
             branch: stub.branch.unwrap_or_default(),
@@ -293,11 +297,27 @@ pub fn requests(script: &Script, chat: bool, flow: &ir::Flow) -> Result<Vec<Stri
                     ));
                 }
             };
-            serde_json::to_string(&ChatRequest::new(
-                script.caller.clone(),
-                script.session.clone(),
-                event,
-            ))
+            if spec.intent.is_some() || spec.dtmf.is_some() {
+                return Err(format!(
+                    "turn {}: chat requests carry text only (`say:`), not `intent:` or `dtmf:`",
+                    index + 1
+                ));
+            }
+            let mut request =
+                ChatRequest::new(script.caller.clone(), script.session.clone(), event);
+            // Chat has no NLU slots: `slots:` travel as context items, which expressions read as `slots.NAME`.
+            if !spec.slots.is_empty() {
+                request.context = Some(
+                    spec.slots
+                        .iter()
+                        .map(|(k, v)| flowc_runtime::ContextItem {
+                            key: k.clone(),
+                            value: flowc_runtime::ContextValue::String(v.clone()),
+                        })
+                        .collect(),
+                );
+            }
+            serde_json::to_string(&request)
         } else {
             let mut request = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
             request.event = match event {

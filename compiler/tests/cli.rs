@@ -129,3 +129,71 @@ fn graph_draws_every_shipped_flow() {
         }
     }
 }
+
+#[test]
+fn conversation_scripts_match_their_snapshots() {
+    let out = flowc()
+        .args(["test", "flows/conversations"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn requests_replay_reports_bad_lines_and_goes_on() {
+    let dir = temp_dir("requests");
+    let requests = dir.join("requests.jsonl");
+    let meta = r#"{"callId":"c","callerId":"+49","sessionId":"s1"}"#;
+    std::fs::write(
+        &requests,
+        format!(
+            "{{\"callMeta\":{meta},\"event\":\"WELCOME\"}}\nnot json\n{{\"event\":\"WELCOME\"}}\n{{\"callMeta\":{meta},\"event\":\"RING\"}}\n{{\"callMeta\":{meta},\"event\":\"HANGUP\"}}\n"
+        ),
+    )
+    .unwrap();
+    let out = flowc()
+        .args(["run", "flows/minimal.yaml", "--deterministic", "--requests"])
+        .arg(&requests)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [":2:", ":3:", ":4:"] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let transactions: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(transactions.len(), 2);
+    assert_eq!(transactions[1]["intent"]["name"], "PARLOA.EndConversation");
+}
+
+#[test]
+fn simulator_plays_typed_lines() {
+    use std::io::Write;
+    let mut child = flowc()
+        .args(["run", "flows/parcel_tracking.yaml"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"where is my parcel\n/intent ProvideNumber number=12345678\n/silence\n/quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("── turn 2 ── TrackParcel"), "{stdout}");
+    assert!(
+        stdout.contains("variable  trackingNumber: \"\" → \"12345678\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PARLOA.NoInput"), "{stdout}");
+    assert!(stdout.contains("PARLOA.EndConversation"), "{stdout}");
+}

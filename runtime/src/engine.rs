@@ -706,7 +706,8 @@ impl<F: Flow> Engine<F> {
                     }
                 }
                 Step::Back => {
-                    self.enter(conv, initial, input, context, &mut turn.said);
+                    // To Previous State replays what the caller last heard there; it does not rotate.
+                    self.replay(conv, initial, input, context, &mut turn.said, false);
                     return Landing::Waiting(initial);
                 }
                 Step::Service(ServiceResult::Answered { next, status }) => {

@@ -30,6 +30,7 @@ pub mod matcher;
 pub mod pattern;
 pub mod phone;
 pub mod privacy;
+pub mod services;
 pub mod sink;
 pub mod store;
 pub mod transaction;
@@ -55,9 +56,43 @@ pub use phone::{
     PhoneResponse, SipHeader, Slot, Slots,
 };
 pub use privacy::{MASK, Redact};
+pub use services::{Dynamic, DynamicServices, NoServices, ServiceError, ServiceReply};
 pub use sink::{AnalyticsSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
 pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 pub use transaction::{
     AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Request, Response,
     StateRef, Transaction, Variable,
 };
+
+/// What generated code names by absolute path. Not a public API: it changes with the generator.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::flow::{
+        BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
+        Step,
+    };
+    pub use crate::matcher::IntentSamples;
+    pub use crate::pattern::Pattern;
+    pub use crate::phone::SipHeader;
+    pub use crate::services::{
+        Dynamic, DynamicServices, ServiceError, ServiceReply, failure_message, unknown_branch,
+    };
+    pub use crate::transaction::{StateRef, Variable};
+    pub use crate::value::{
+        bool_text, compare, contains, equals, is_empty, matches, push_value, truthy,
+    };
+    pub use std::borrow::Cow;
+    pub use std::cmp::Ordering;
+    pub use std::string::String;
+    pub use std::sync::LazyLock;
+    pub use std::vec::Vec;
+}
+
+/// Includes the Rust module `flowc::Builder` generated for a flow: `include_flow!("parcel_tracking")`
+/// expands to `include!(concat!(env!("OUT_DIR"), "/parcel_tracking.rs"))`.
+#[macro_export]
+macro_rules! include_flow {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}

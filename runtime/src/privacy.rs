@@ -16,8 +16,9 @@
 //! Kept in clear: ids of instances, calls, customers, releases, transactions,
 //! user contexts and chat sessions; state ids and names; intent names,
 //! NLU ids and confidences; events; `referTo`; `customSTT`; flags; times;
-//! `meta` (the engine must not put personal values into `affectedSteps`
-//! messages).
+//! `meta`, except what services said: in an `affectedSteps[].message` of the
+//! form `what flowc says: detail`, the detail after the first `": "` (a service's
+//! own failure text, which may quote personal data) is masked.
 
 use serde_json::Value;
 
@@ -157,6 +158,18 @@ impl Redact for Transaction {
     fn redact(&mut self) {
         mask(&mut self.requester_id);
         self.variables.iter_mut().for_each(|v| mask(&mut v.value));
+        for step in self
+            .meta
+            .errors
+            .affected_steps
+            .iter_mut()
+            .chain(self.meta.warnings.affected_steps.iter_mut())
+        {
+            if let Some(cut) = step.message.find(": ") {
+                step.message.truncate(cut + 2);
+                step.message.push_str(MASK);
+            }
+        }
         self.request.redact();
         self.response.redact();
     }
