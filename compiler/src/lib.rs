@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod ast;
+pub mod codegen;
 pub mod diagnostic;
 pub mod expr;
 pub mod graph;

@@ -1,0 +1,961 @@
+//! Code generation: one Rust module per flow, implementing the runtime's `Flow` trait.
+//!
+//! The module holds only what is specific to the flow — a typed struct of variables, a state enum, static
+//! state references, `&str` matches for intents, compiled conditions and templates, and a typed trait of the
+//! flow's services. Every rule of the turn loop stays in `flowc_runtime::Engine`. Generated code names the
+//! runtime only through `::flowc_runtime::__private`, so it compiles in any crate that depends on the runtime.
+
+mod expr;
+mod names;
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ast::{Lifetime, Outcome, Platform};
+use crate::ir::{self, Action, BlockKind};
+use crate::lower::derived_state_id;
+pub use names::{ident, pascal, snake};
+
+/// What the generator was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The file name shown in the `@generated` header.
+    pub source_name: String,
+    /// The flow file's text, hashed into the header so a stale file is recognisable.
+    pub source_text: String,
+}
+
+/// Rust names chosen for a flow's names.
+pub struct Names {
+    /// Field per variable.
+    pub vars: Vec<Ident>,
+    /// Method per service.
+    services: Vec<Ident>,
+    /// Type prefix per service (`LookupParcel`).
+    service_types: Vec<String>,
+    /// Variant per state.
+    states: Vec<Ident>,
+    patterns: HashMap<String, usize>,
+    pattern_list: Vec<String>,
+}
+
+impl Names {
+    fn new(flow: &ir::Flow) -> Names {
+        let mut fields = names::Unique::default();
+        let vars = flow
+            .variables
+            .iter()
+            .map(|v| ident(&fields.take(snake(&v.name))))
+            .collect();
+        let mut methods = names::Unique::default();
+        let services = flow
+            .services
+            .iter()
+            .map(|s| ident(&methods.take(snake(&s.name))))
+            .collect();
+        let mut types = names::Unique::with(&[
+            "Flow", "Services", "Vars", "State", "INFO", "STATES", "BLOCKS",
+        ]);
+        let service_types = flow
+            .services
+            .iter()
+            .map(|s| types.take(pascal(&s.name)))
+            .collect();
+        let mut variants = names::Unique::default();
+        let states = flow
+            .states
+            .iter()
+            .map(|s| ident(&variants.take(pascal(&flow.blocks[s.block].key))))
+            .collect();
+        let mut names = Names {
+            vars,
+            services,
+            service_types,
+            states,
+            patterns: HashMap::new(),
+            pattern_list: Vec::new(),
+        };
+        names.collect_patterns(flow);
+        names
+    }
+
+    fn add_pattern(&mut self, p: &str) {
+        if !self.patterns.contains_key(p) {
+            self.patterns.insert(p.to_string(), self.pattern_list.len());
+            self.pattern_list.push(p.to_string());
+        }
+    }
+
+    /// The index of a pattern in `PATTERNS`.
+    pub fn pattern(&self, p: &str) -> usize {
+        self.patterns.get(p).copied().unwrap_or(0)
+    }
+
+    fn collect_patterns(&mut self, flow: &ir::Flow) {
+        let mut found = Vec::new();
+        let mut conditions: Vec<&ir::Expr> = Vec::new();
+        let mut visit = |t: &ir::Template| {
+            for part in &t.parts {
+                if let ir::Part::Expr(e) = part {
+                    patterns_of(e, &mut found);
+                }
+            }
+        };
+        let actions = flow.states.iter().flat_map(|s| {
+            s.handlers
+                .iter()
+                .map(|(_, a)| a)
+                .chain(s.otherwise.iter())
+                .chain(s.dtmf.iter().map(|(_, a)| a))
+        });
+        let global = flow
+            .global
+            .handlers
+            .iter()
+            .map(|(_, a)| a)
+            .chain(flow.global.otherwise.iter())
+            .chain(flow.global.ending.iter());
+        for action in actions.chain(global) {
+            action.say.iter().for_each(&mut visit);
+            action.set.iter().for_each(|(_, t)| visit(t));
+        }
+        for state in &flow.states {
+            state
+                .prompts
+                .iter()
+                .chain(state.reprompt.iter())
+                .for_each(&mut visit);
+        }
+        for block in &flow.blocks {
+            match &block.kind {
+                BlockKind::End { say } | BlockKind::Back { say } => say.iter().for_each(&mut visit),
+                BlockKind::Set { assignments, .. } => {
+                    assignments.iter().for_each(|(_, t)| visit(t))
+                }
+                BlockKind::Transfer {
+                    say,
+                    refer_to,
+                    headers,
+                } => {
+                    say.iter().for_each(&mut visit);
+                    visit(refer_to);
+                    headers.iter().for_each(|(_, t)| visit(t));
+                }
+                BlockKind::Condition { arms, .. } => {
+                    arms.iter().for_each(|(e, _)| conditions.push(e))
+                }
+                _ => {}
+            }
+        }
+        for e in conditions {
+            patterns_of(e, &mut found);
+        }
+        for state in &flow.states {
+            for (p, _) in &state.dtmf {
+                found.push(p.clone());
+            }
+        }
+        for p in found {
+            self.add_pattern(&p);
+        }
+    }
+}
+
+fn patterns_of(e: &ir::Expr, out: &mut Vec<String>) {
+    match e {
+        ir::Expr::Call(f, args) => {
+            if *f == crate::expr::Function::Matches
+                && let Some(ir::Expr::Str(p)) = args.get(1)
+            {
+                out.push(p.clone());
+            }
+            args.iter().for_each(|a| patterns_of(a, out));
+        }
+        ir::Expr::Not(inner) => patterns_of(inner, out),
+        ir::Expr::Binary(_, a, b) => {
+            patterns_of(a, out);
+            patterns_of(b, out);
+        }
+        _ => {}
+    }
+}
+
+/// 64-bit FNV-1a: a small stable hash for the `@generated` header (not for security).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Generates the Rust module of a flow, formatted, with its `@generated` header.
+pub fn generate(flow: &ir::Flow, settings: &Settings) -> Result<String, String> {
+    let tokens = module(flow);
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("internal: generated code does not parse: {e}"))?;
+    let body = prettyplease::unparse(&file);
+    Ok(format!(
+        "// @generated by flowc {} from {} (fnv1a64 {:016x}). Do not edit: change the flow and rebuild.\n\n{body}",
+        env!("CARGO_PKG_VERSION"),
+        settings.source_name,
+        fnv1a64(settings.source_text.as_bytes()),
+    ))
+}
+
+/// The module's tokens.
+pub fn module(flow: &ir::Flow) -> TokenStream {
+    let names = Names::new(flow);
+    let module = ident(&flow.name);
+    let doc = match &flow.description {
+        Some(d) => format!(" {d}"),
+        None => format!(" The `{}` dialog flow.", flow.name),
+    };
+    let doc_flow = format!(
+        " Generated from flow `{}`: play it with `flowc_runtime::Engine::new(Flow::new(services))`.",
+        flow.name
+    );
+    let vars = vars(flow, &names);
+    let states = states(flow, &names);
+    let services = services(flow, &names);
+    let statics = statics(flow, &names);
+    let flow_impl = flow_impl(flow, &names);
+    quote! {
+        #[doc = #doc]
+        #[doc = ""]
+        #[doc = #doc_flow]
+        #[allow(
+            dead_code,
+            unused_variables,
+            unused_mut,
+            unused_imports,
+            unreachable_patterns,
+            non_snake_case,
+            non_camel_case_types,
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery,
+            missing_docs
+        )]
+        pub mod #module {
+            use ::flowc_runtime::__private as rt;
+            #vars
+            #states
+            #services
+            #statics
+            #flow_impl
+        }
+    }
+}
+
+fn vars(flow: &ir::Flow, names: &Names) -> TokenStream {
+    let fields = flow.variables.iter().zip(&names.vars).map(|(v, field)| {
+        let doc = format!(" `{}` ({} lifetime).", v.name, lifetime_name(v.lifetime));
+        quote!(#[doc = #doc] pub #field: rt::String,)
+    });
+    let defaults = flow.variables.iter().zip(&names.vars).map(|(v, field)| {
+        let d = &v.default;
+        if d.is_empty() {
+            quote!(#field: rt::String::new(),)
+        } else {
+            quote!(#field: rt::String::from(#d),)
+        }
+    });
+    quote! {
+        /// The flow's storage variables, in declaration (= transaction) order.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Vars { #(#fields)* }
+
+        impl Default for Vars {
+            fn default() -> Self {
+                Vars { #(#defaults)* }
+            }
+        }
+    }
+}
+
+fn lifetime_name(l: Lifetime) -> &'static str {
+    match l {
+        Lifetime::Session => "session",
+        Lifetime::User => "user",
+    }
+}
+
+fn states(flow: &ir::Flow, names: &Names) -> TokenStream {
+    let variants = flow
+        .states
+        .iter()
+        .zip(&names.states)
+        .enumerate()
+        .map(|(i, (s, v))| {
+            let doc = format!(
+                " `{}` in dialog `{}` (id `{}`).",
+                s.name, s.dialog_name, s.id
+            );
+            let i = i as u32;
+            quote!(#[doc = #doc] #v = #i,)
+        });
+    let from = names.states.iter().enumerate().map(|(i, v)| {
+        let i = i as u32;
+        quote!(#i => Some(State::#v),)
+    });
+    quote! {
+        /// The flow's waiting states; `State::index` is the engine's state number.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum State { #(#variants)* }
+
+        impl State {
+            /// The engine's number of this state.
+            pub const fn index(self) -> rt::StateIx {
+                self as rt::StateIx
+            }
+
+            /// The state with this number.
+            pub const fn from_index(index: rt::StateIx) -> Option<State> {
+                match index {
+                    #(#from)*
+                    _ => None,
+                }
+            }
+
+            /// The state's analytics reference.
+            pub fn reference(self) -> &'static rt::StateRef {
+                &STATES[self as usize]
+            }
+        }
+    }
+}
+
+fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
+    let mut items = Vec::new();
+    let mut methods = Vec::new();
+    let mut adapters = Vec::new();
+    for (index, service) in flow.services.iter().enumerate() {
+        let prefix = &names.service_types[index];
+        let input = format_ident!("{}Input", prefix);
+        let branch = format_ident!("{}Branch", prefix);
+        let output = format_ident!("{}Output", prefix);
+        let method = &names.services[index];
+        let name = &service.name;
+        let input_fields: Vec<&Ident> = service.inputs.iter().map(|&v| &names.vars[v]).collect();
+        let input_names: Vec<&str> = service
+            .inputs
+            .iter()
+            .map(|&v| flow.variables[v].name.as_str())
+            .collect();
+        let output_fields: Vec<&Ident> = service.outputs.iter().map(|&v| &names.vars[v]).collect();
+        let output_names: Vec<&str> = service
+            .outputs
+            .iter()
+            .map(|&v| flow.variables[v].name.as_str())
+            .collect();
+        let mut variant_names = names::Unique::default();
+        let variants: Vec<Ident> = service
+            .branches
+            .iter()
+            .map(|b| ident(&variant_names.take(pascal(b))))
+            .collect();
+        let branch_names = &service.branches;
+        let doc_input = format!(" Inputs of service `{name}`.");
+        let doc_branch = format!(
+            " The answers of service `{name}`; a failure is `Err(ServiceError)`, the `error` branch."
+        );
+        let doc_output =
+            format!(" What service `{name}` answered: its branch and the outputs it set.");
+        let doc_method = format!(" Calls service `{name}`.");
+        let input_docs = input_names.iter().map(|n| format!(" Variable `{n}`."));
+        let output_docs = output_names
+            .iter()
+            .map(|n| format!(" New value of variable `{n}`; `None` keeps the old one."));
+        let lifetime = if input_fields.is_empty() {
+            quote!()
+        } else {
+            quote!(<'a>)
+        };
+        let phantom = if input_fields.is_empty() {
+            quote!()
+        } else {
+            quote!()
+        };
+        items.push(quote! {
+            #[doc = #doc_input]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct #input #lifetime { #( #[doc = #input_docs] pub #input_fields: &'a str, )* #phantom }
+
+            #[doc = #doc_branch]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum #branch { #( #[doc = #branch_names] #variants, )* }
+
+            impl #branch {
+                /// The branch's name in the flow.
+                pub const fn name(self) -> &'static str {
+                    match self { #( #branch::#variants => #branch_names, )* }
+                }
+
+                /// The branch with this name.
+                pub fn from_name(name: &str) -> Option<Self> {
+                    match name { #( #branch_names => Some(#branch::#variants), )* _ => None }
+                }
+            }
+
+            #[doc = #doc_output]
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct #output {
+                /// The branch taken.
+                pub branch: #branch,
+                #( #[doc = #output_docs] pub #output_fields: Option<rt::String>, )*
+            }
+
+            impl #output {
+                /// An answer on `branch` that sets no outputs.
+                pub fn new(branch: #branch) -> Self {
+                    #output { branch, #( #output_fields: None, )* }
+                }
+            }
+        });
+        let input_type = if input_fields.is_empty() {
+            quote!(#input)
+        } else {
+            quote!(#input<'_>)
+        };
+        methods.push(quote! {
+            #[doc = #doc_method]
+            fn #method(&self, input: #input_type) -> Result<#output, rt::ServiceError>;
+        });
+        adapters.push(quote! {
+            fn #method(&self, input: #input_type) -> Result<#output, rt::ServiceError> {
+                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ])?;
+                let Some(branch) = #branch::from_name(&reply.branch) else {
+                    return Err(rt::unknown_branch(#name, &reply.branch));
+                };
+                let mut output = #output::new(branch);
+                for (name, value) in reply.outputs {
+                    match name.as_str() {
+                        #( #output_names => output.#output_fields = Some(value), )*
+                        _ => {}
+                    }
+                }
+                Ok(output)
+            }
+        });
+    }
+    quote! {
+        #(#items)*
+
+        /// The flow's services: implement this trait, one method per service.
+        pub trait Services: Send + Sync {
+            #(#methods)*
+        }
+
+        /// Services called by name (stubs, HTTP, …) serve this flow too.
+        impl<D: rt::DynamicServices> Services for rt::Dynamic<D> {
+            #(#adapters)*
+        }
+    }
+}
+
+fn state_ref(id: &str, name: &str, dialog: &str) -> TokenStream {
+    quote!(rt::StateRef::from_static(#id, #name, #dialog))
+}
+
+fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
+    let states = flow
+        .states
+        .iter()
+        .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
+    let state_count = flow.states.len();
+    let blocks = flow.blocks.iter().map(|b| match b.kind {
+        BlockKind::Wait(s) => {
+            let s = &flow.states[s];
+            state_ref(&s.id, &s.name, &s.dialog_name)
+        }
+        _ => {
+            let dialog = &flow.dialogs[b.dialog].name;
+            state_ref(
+                &derived_state_id(&flow.name, dialog, &b.key),
+                &b.name,
+                dialog,
+            )
+        }
+    });
+    let block_count = flow.blocks.len();
+    let patterns = &names.pattern_list;
+    let pattern_count = patterns.len();
+    let utterances = flow.intents.iter().enumerate().map(|(i, intent)| {
+        let name = format_ident!("UTTERANCES_{}", i);
+        let list = &intent.utterances;
+        let n = list.len();
+        quote!(static #name: [rt::Cow<'static, str>; #n] = [ #( rt::Cow::Borrowed(#list), )* ];)
+    });
+    let intents = flow.intents.iter().enumerate().map(|(i, intent)| {
+        let name = &intent.name;
+        let list = format_ident!("UTTERANCES_{}", i);
+        quote!(rt::IntentSamples { name: rt::Cow::Borrowed(#name), utterances: rt::Cow::Borrowed(&#list) },)
+    });
+    let intent_count = flow.intents.len();
+    let name = &flow.name;
+    let release = &flow.release;
+    let phone = flow.supports(Platform::Phone);
+    let chat = flow.supports(Platform::Chat);
+    let language = match &flow.language {
+        Some(l) => quote!(Some(rt::Cow::Borrowed(#l))),
+        None => quote!(None),
+    };
+    let stt_type = &flow.stt.kind;
+    let stt_id = &flow.stt.id;
+    let no_input = match flow.no_input_limit {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let on_error = match flow.global.on_error {
+        Some(b) => {
+            let b = b as u32;
+            quote!(Some(#b))
+        }
+        None => quote!(None),
+    };
+    let global = state_ref(ir::GLOBAL_STATE_ID, &flow.global.name, "main");
+    quote! {
+        /// Analytics references of the states, by state number.
+        pub static STATES: [rt::StateRef; #state_count] = [ #(#states,)* ];
+        /// Analytics references of all blocks, by block number.
+        pub static BLOCKS: [rt::StateRef; #block_count] = [ #(#blocks,)* ];
+        /// DTMF and `matches()` patterns, checked when the flow was compiled.
+        static PATTERNS: rt::LazyLock<[Option<rt::Pattern>; #pattern_count]> =
+            rt::LazyLock::new(|| [ #( rt::Pattern::parse(#patterns).ok(), )* ]);
+        #(#utterances)*
+        static INTENTS: [rt::IntentSamples; #intent_count] = [ #(#intents)* ];
+        /// Facts about the flow the engine needs.
+        pub static INFO: rt::FlowInfo = rt::FlowInfo {
+            name: rt::Cow::Borrowed(#name),
+            release: rt::Cow::Borrowed(#release),
+            phone: #phone,
+            chat: #chat,
+            language: #language,
+            stt_type: rt::Cow::Borrowed(#stt_type),
+            stt_id: rt::Cow::Borrowed(#stt_id),
+            no_input_limit: #no_input,
+            on_error: #on_error,
+            global_state: #global,
+            intents: rt::Cow::Borrowed(&INTENTS),
+        };
+    }
+}
+
+/// Handlers numbered like the interpreter: per state its intents, else and DTMF, then the global ones.
+struct Handlers<'f> {
+    actions: Vec<&'f Action>,
+    local: Vec<Vec<(&'f str, u32)>>,
+    local_else: Vec<Option<u32>>,
+    dtmf: Vec<Vec<(&'f str, u32)>>,
+    global: Vec<(&'f str, u32)>,
+    global_else: Option<u32>,
+    ending: Option<u32>,
+}
+
+impl<'f> Handlers<'f> {
+    fn new(flow: &'f ir::Flow) -> Self {
+        let mut actions: Vec<&Action> = Vec::new();
+        let mut add = |a: &'f Action| {
+            actions.push(a);
+            (actions.len() - 1) as u32
+        };
+        let mut local = Vec::new();
+        let mut local_else = Vec::new();
+        let mut dtmf = Vec::new();
+        for state in &flow.states {
+            let mut seen: Vec<(&str, u32)> = Vec::new();
+            for (intent, action) in &state.handlers {
+                let h = add(action);
+                if !seen.iter().any(|(i, _)| *i == intent.as_str()) {
+                    seen.push((intent, h));
+                }
+            }
+            local.push(seen);
+            local_else.push(state.otherwise.as_ref().map(&mut add));
+            dtmf.push(
+                state
+                    .dtmf
+                    .iter()
+                    .map(|(p, a)| (p.as_str(), add(a)))
+                    .collect(),
+            );
+        }
+        let mut global: Vec<(&str, u32)> = Vec::new();
+        for (intent, action) in &flow.global.handlers {
+            let h = add(action);
+            if !global.iter().any(|(i, _)| *i == intent.as_str()) {
+                global.push((intent, h));
+            }
+        }
+        let global_else = flow.global.otherwise.as_ref().map(&mut add);
+        let ending = flow.global.ending.as_ref().map(&mut add);
+        Handlers {
+            actions,
+            local,
+            local_else,
+            dtmf,
+            global,
+            global_else,
+            ending,
+        }
+    }
+}
+
+fn option_u32(v: Option<u32>) -> TokenStream {
+    match v {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+fn say(template: &Option<ir::Template>, names: &Names) -> TokenStream {
+    match template {
+        Some(t) => {
+            let text = expr::string(t, names);
+            quote!({ let said = #text; scope.say(said); })
+        }
+        None => quote!(),
+    }
+}
+
+fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> TokenStream {
+    let statements = assignments.iter().map(|(v, t)| {
+        let field = &names.vars[*v];
+        let value = expr::string(t, names);
+        quote!({ let value = #value; scope.vars.#field = value; })
+    });
+    quote!(#(#statements)*)
+}
+
+fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
+    let handlers = Handlers::new(flow);
+    let state_count = flow.states.len();
+    let prompt_counts = flow.states.iter().map(|s| s.prompts.len() as u32);
+    let session_resets = flow
+        .variables
+        .iter()
+        .zip(&names.vars)
+        .filter(|(v, _)| v.lifetime == Lifetime::Session)
+        .map(|(v, f)| {
+            let d = &v.default;
+            if d.is_empty() {
+                quote!(vars.#f.clear();)
+            } else {
+                quote!(vars.#f.clear(); vars.#f.push_str(#d);)
+            }
+        });
+    let var_names: Vec<&str> = flow.variables.iter().map(|v| v.name.as_str()).collect();
+    let var_count = var_names.len();
+    let var_fields = &names.vars;
+    let user: Vec<&Ident> = flow
+        .variables
+        .iter()
+        .zip(&names.vars)
+        .filter(|(v, _)| v.lifetime == Lifetime::User)
+        .map(|(_, f)| f)
+        .collect();
+    let user_index = (0..user.len()).collect::<Vec<_>>();
+    let has_user = !user.is_empty();
+    let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
+        let s = s as u32;
+        state.prompts.iter().enumerate().map(move |(i, t)| {
+            let i = i as u32;
+            let body = expr::write(t, &quote!(out), names);
+            quote!((#s, #i) => { #body })
+        })
+    });
+    let reprompts = flow.states.iter().enumerate().filter_map(|(s, state)| {
+        let s = s as u32;
+        state.reprompt.as_ref().map(|t| {
+            let body = expr::write(t, &quote!(out), names);
+            quote!(#s => { #body true })
+        })
+    });
+    let local = handlers
+        .local
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(s, list)| {
+            let s = s as u32;
+            let arms = list.iter().map(|(intent, h)| quote!(#intent => Some(#h),));
+            quote!(#s => match intent { #(#arms)* _ => None },)
+        });
+    let dtmf = handlers.dtmf.iter().enumerate().filter(|(_, l)| !l.is_empty()).map(|(s, list)| {
+        let s = s as u32;
+        let tests = list.iter().map(|(p, h)| {
+            let index = names.pattern(p);
+            quote!(if PATTERNS[#index].as_ref().is_some_and(|p| p.is_match(digits)) { return Some(#h); })
+        });
+        quote!(#s => { #(#tests)* None })
+    });
+    let local_else = handlers.local_else.iter().enumerate().filter_map(|(s, h)| {
+        let s = s as u32;
+        h.map(|h| quote!(#s => Some(#h),))
+    });
+    let global_arms = handlers
+        .global
+        .iter()
+        .map(|(intent, h)| quote!(#intent => Some(#h),));
+    let global_else = option_u32(handlers.global_else);
+    let ending = option_u32(handlers.ending);
+    let run_handlers = handlers.actions.iter().enumerate().map(|(h, action)| {
+        let h = h as u32;
+        let said = say(&action.say, names);
+        let set = assign(&action.set, names);
+        let goto = action.goto as u32;
+        quote!(#h => { #said #set #goto })
+    });
+    let fallback_block = 0u32;
+    let blocks = flow.blocks.iter().enumerate().map(|(b, block)| {
+        let index = b as u32;
+        let body = block_body(flow, block, names);
+        quote!(#index => #body,)
+    });
+    let _ = state_count;
+    quote! {
+        static PROMPT_COUNTS: [u32; #state_count] = [ #(#prompt_counts,)* ];
+
+        /// The flow, ready for `flowc_runtime::Engine::new`.
+        pub struct Flow<S> {
+            services: S,
+        }
+
+        impl<S: Services> Flow<S> {
+            /// The flow calling `services`.
+            pub const fn new(services: S) -> Self {
+                Flow { services }
+            }
+
+            /// The flow's services.
+            pub fn services(&self) -> &S {
+                &self.services
+            }
+        }
+
+        impl<S: Services> rt::Flow for Flow<S> {
+            type Vars = Vars;
+
+            fn info(&self) -> &rt::FlowInfo {
+                &INFO
+            }
+
+            fn new_vars(&self) -> Vars {
+                Vars::default()
+            }
+
+            fn reset_session(&self, vars: &mut Vars) {
+                #(#session_resets)*
+            }
+
+            fn write_variables(&self, vars: &Vars, out: &mut rt::Vec<rt::Variable>) {
+                out.reserve(#var_count);
+                #( out.push(rt::Variable {
+                    id: rt::Cow::Borrowed(#var_names),
+                    name: rt::Cow::Borrowed(#var_names),
+                    value: vars.#var_fields.clone(),
+                }); )*
+            }
+
+            fn save_user(&self, vars: &Vars, out: &mut rt::Vec<rt::String>) {
+                #( out.push(vars.#user.clone()); )*
+            }
+
+            fn load_user(&self, vars: &mut Vars, saved: &[rt::String]) {
+                #( if let Some(value) = saved.get(#user_index) { vars.#user.clone_from(value); } )*
+            }
+
+            fn has_user_vars(&self) -> bool {
+                #has_user
+            }
+
+            fn state(&self, state: rt::StateIx) -> &rt::StateRef {
+                STATES.get(state as usize).unwrap_or(&rt::StateRef::EMPTY)
+            }
+
+            fn block(&self, block: rt::BlockIx) -> &rt::StateRef {
+                BLOCKS.get(block as usize).unwrap_or(&rt::StateRef::EMPTY)
+            }
+
+            fn prompt_count(&self, state: rt::StateIx) -> u32 {
+                PROMPT_COUNTS.get(state as usize).copied().unwrap_or(0)
+            }
+
+            fn write_prompt(&self, state: rt::StateIx, index: u32, scope: &rt::Scope<'_, Vars>, out: &mut rt::String) {
+                match (state, index) {
+                    #(#prompts)*
+                    _ => {}
+                }
+            }
+
+            fn write_reprompt(&self, state: rt::StateIx, scope: &rt::Scope<'_, Vars>, out: &mut rt::String) -> bool {
+                match state {
+                    #(#reprompts)*
+                    _ => false,
+                }
+            }
+
+            fn local_intent(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
+                match state {
+                    #(#local)*
+                    _ => None,
+                }
+            }
+
+            fn local_dtmf(&self, state: rt::StateIx, digits: &str) -> Option<rt::HandlerIx> {
+                match state {
+                    #(#dtmf)*
+                    _ => None,
+                }
+            }
+
+            fn local_else(&self, state: rt::StateIx) -> Option<rt::HandlerIx> {
+                match state {
+                    #(#local_else)*
+                    _ => None,
+                }
+            }
+
+            fn global_intent(&self, intent: &str) -> Option<rt::HandlerIx> {
+                match intent {
+                    #(#global_arms)*
+                    _ => None,
+                }
+            }
+
+            fn global_else(&self) -> Option<rt::HandlerIx> {
+                #global_else
+            }
+
+            fn ending(&self) -> Option<rt::HandlerIx> {
+                #ending
+            }
+
+            fn run_handler(&self, handler: rt::HandlerIx, scope: &mut rt::Scope<'_, Vars>) -> rt::BlockIx {
+                match handler {
+                    #(#run_handlers)*
+                    _ => #fallback_block,
+                }
+            }
+
+            fn run_block(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> rt::Step {
+                match block {
+                    #(#blocks)*
+                    _ => rt::Step::Wait(0),
+                }
+            }
+        }
+    }
+}
+
+fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream {
+    match &block.kind {
+        BlockKind::Wait(s) => {
+            let s = *s as u32;
+            quote!(rt::Step::Wait(#s))
+        }
+        BlockKind::End { say: words } => {
+            let said = say(words, names);
+            quote!({ #said rt::Step::End })
+        }
+        BlockKind::Back { say: words } => {
+            let said = say(words, names);
+            quote!({ #said rt::Step::Back })
+        }
+        BlockKind::Condition { arms, otherwise } => {
+            let tests = arms.iter().map(|(e, target)| {
+                let test = expr::boolean(e, names);
+                let target = *target as u32;
+                quote!(if #test { return rt::Step::Next(#target); })
+            });
+            let otherwise = *otherwise as u32;
+            quote!({ #(#tests)* rt::Step::Next(#otherwise) })
+        }
+        BlockKind::Set { assignments, next } => {
+            let set = assign(assignments, names);
+            let next = *next as u32;
+            quote!({ #set rt::Step::Next(#next) })
+        }
+        BlockKind::Call {
+            dialog,
+            success,
+            failure,
+        } => {
+            let entry = flow.dialogs[*dialog].entry as u32;
+            let success = option_u32(success.map(|b| b as u32));
+            let failure = option_u32(failure.map(|b| b as u32));
+            quote!(rt::Step::Call { entry: #entry, success: #success, failure: #failure })
+        }
+        BlockKind::Exit(outcome) => match outcome {
+            Outcome::Success => quote!(rt::Step::Exit(rt::Outcome::Success)),
+            Outcome::Failure => quote!(rt::Step::Exit(rt::Outcome::Failure)),
+        },
+        BlockKind::Transfer {
+            say: words,
+            refer_to,
+            headers,
+        } => {
+            let said = say(words, names);
+            let refer_to = expr::string(refer_to, names);
+            let headers = headers.iter().map(|(name, value)| {
+                let value = expr::string(value, names);
+                quote!(rt::SipHeader { name: rt::String::from(#name), value: #value },)
+            });
+            quote!({
+                #said
+                let refer_to = #refer_to;
+                rt::Step::Transfer { refer_to, headers: vec![ #(#headers)* ] }
+            })
+        }
+        BlockKind::Service {
+            service,
+            branches,
+            error,
+        } => {
+            let decl = &flow.services[*service];
+            let prefix = &names.service_types[*service];
+            let input = format_ident!("{}Input", prefix);
+            let branch_type = format_ident!("{}Branch", prefix);
+            let method = &names.services[*service];
+            let input_fields: Vec<&Ident> = decl.inputs.iter().map(|&v| &names.vars[v]).collect();
+            let output_fields: Vec<&Ident> = decl.outputs.iter().map(|&v| &names.vars[v]).collect();
+            let mut variant_names = names::Unique::default();
+            let variants: Vec<Ident> = decl
+                .branches
+                .iter()
+                .map(|b| ident(&variant_names.take(pascal(b))))
+                .collect();
+            let targets = branches.iter().map(|b| *b as u32);
+            let route = option_u32(error.map(|b| b as u32));
+            let service_name = &decl.name;
+            let block_key = &block.key;
+            let call_input = if input_fields.is_empty() {
+                quote!(#input {})
+            } else {
+                quote!(#input { #( #input_fields: scope.vars.#input_fields.as_str(), )* })
+            };
+            quote!({
+                let answer = self.services.#method(#call_input);
+                match answer {
+                    Ok(output) => {
+                        #( if let Some(value) = output.#output_fields { scope.vars.#output_fields = value; } )*
+                        let next = match output.branch { #( #branch_type::#variants => #targets, )* };
+                        rt::Step::Service(rt::ServiceResult::Answered { next, status: rt::Cow::Borrowed("ok") })
+                    }
+                    Err(error) => rt::Step::Service(rt::ServiceResult::Failed {
+                        message: rt::failure_message(#service_name, #block_key, &error),
+                        status: rt::Cow::Owned(error.status),
+                        route: #route,
+                    }),
+                }
+            })
+        }
+    }
+}
+
+/// A literal for docs.
+pub fn literal(text: &str) -> Literal {
+    Literal::string(text)
+}
