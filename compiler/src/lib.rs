@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod ast;
+pub mod builder;
 pub mod codegen;
 pub mod diagnostic;
 pub mod expr;
@@ -23,6 +24,7 @@ pub mod yaml;
 
 use std::path::Path;
 
+pub use builder::{BuildError, Builder, Generated};
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
 pub use flowc_runtime::pattern;
 

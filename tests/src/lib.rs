@@ -1,2 +1,9 @@
-//! The model user of flowc: its build script compiles the flows in `flows/`, its tests play every
-//! conversation script through the generated engine and the interpreter.
+//! The model user of flowc: its build script compiles every flow in `flows/` with `flowc::Builder`, and the
+//! modules are included here. The crate denies warnings, so every generated module compiles warning-free.
+
+#![deny(warnings)]
+
+flowc_runtime::include_flow!("appointment_booking");
+flowc_runtime::include_flow!("minimal");
+flowc_runtime::include_flow!("parcel_tracking");
+flowc_runtime::include_flow!("support_chat");

@@ -1,5 +1,6 @@
 //! Argument parsing and dispatch; each subcommand lives in its own module.
 
+mod build;
 mod check;
 mod files;
 mod graph;
@@ -26,6 +27,8 @@ enum Command {
     Check(check::Args),
     /// Draw a flow's dialogs, states and transitions as Mermaid or Graphviz dot.
     Graph(graph::Args),
+    /// Generate the Rust module of a flow.
+    Build(build::Args),
     /// Play a flow: an interactive simulator, or `--requests FILE` to replay Parloa requests.
     Run(run::Args),
     /// Play conversation scripts and compare their transactions with stored snapshots.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
     };

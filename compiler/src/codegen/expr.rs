@@ -53,7 +53,7 @@ pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
                 }
                 Function::Matches => match args.get(1) {
                     Some(Expr::Str(p)) => {
-                        let index = names.pattern(p);
+                        let index = proc_macro2::Literal::usize_unsuffixed(names.pattern(p));
                         quote!(PATTERNS[#index].as_ref().is_some_and(|p| rt::matches(&#a0, p)))
                     }
                     _ => quote!(false),

@@ -292,11 +292,11 @@ fn states(flow: &ir::Flow, names: &Names) -> TokenStream {
                 " `{}` in dialog `{}` (id `{}`).",
                 s.name, s.dialog_name, s.id
             );
-            let i = i as u32;
+            let i = unsuffixed(i as u64);
             quote!(#[doc = #doc] #v = #i,)
         });
     let from = names.states.iter().enumerate().map(|(i, v)| {
-        let i = i as u32;
+        let i = unsuffixed(i as u64);
         quote!(#i => Some(State::#v),)
     });
     quote! {
@@ -373,15 +373,11 @@ fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
         } else {
             quote!(<'a>)
         };
-        let phantom = if input_fields.is_empty() {
-            quote!()
-        } else {
-            quote!()
-        };
+
         items.push(quote! {
             #[doc = #doc_input]
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-            pub struct #input #lifetime { #( #[doc = #input_docs] pub #input_fields: &'a str, )* #phantom }
+            pub struct #input #lifetime { #( #[doc = #input_docs] pub #input_fields: &'a str, )* }
 
             #[doc = #doc_branch]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -464,7 +460,7 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
         .states
         .iter()
         .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
-    let state_count = flow.states.len();
+    let state_count = unsuffixed(flow.states.len() as u64);
     let blocks = flow.blocks.iter().map(|b| match b.kind {
         BlockKind::Wait(s) => {
             let s = &flow.states[s];
@@ -479,13 +475,13 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
             )
         }
     });
-    let block_count = flow.blocks.len();
+    let block_count = unsuffixed(flow.blocks.len() as u64);
     let patterns = &names.pattern_list;
-    let pattern_count = patterns.len();
+    let pattern_count = unsuffixed(patterns.len() as u64);
     let utterances = flow.intents.iter().enumerate().map(|(i, intent)| {
         let name = format_ident!("UTTERANCES_{}", i);
         let list = &intent.utterances;
-        let n = list.len();
+        let n = unsuffixed(list.len() as u64);
         quote!(static #name: [rt::Cow<'static, str>; #n] = [ #( rt::Cow::Borrowed(#list), )* ];)
     });
     let intents = flow.intents.iter().enumerate().map(|(i, intent)| {
@@ -493,7 +489,7 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
         let list = format_ident!("UTTERANCES_{}", i);
         quote!(rt::IntentSamples { name: rt::Cow::Borrowed(#name), utterances: rt::Cow::Borrowed(&#list) },)
     });
-    let intent_count = flow.intents.len();
+    let intent_count = unsuffixed(flow.intents.len() as u64);
     let name = &flow.name;
     let release = &flow.release;
     let phone = flow.supports(Platform::Phone);
@@ -505,12 +501,15 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
     let stt_type = &flow.stt.kind;
     let stt_id = &flow.stt.id;
     let no_input = match flow.no_input_limit {
-        Some(n) => quote!(Some(#n)),
+        Some(n) => {
+            let n = unsuffixed(u64::from(n));
+            quote!(Some(#n))
+        }
         None => quote!(None),
     };
     let on_error = match flow.global.on_error {
         Some(b) => {
-            let b = b as u32;
+            let b = unsuffixed(b as u64);
             quote!(Some(#b))
         }
         None => quote!(None),
@@ -519,6 +518,8 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
     quote! {
         /// Analytics references of the states, by state number.
         pub static STATES: [rt::StateRef; #state_count] = [ #(#states,)* ];
+        /// The reference of "no state".
+        static NO_STATE: rt::StateRef = rt::StateRef::EMPTY;
         /// Analytics references of all blocks, by block number.
         pub static BLOCKS: [rt::StateRef; #block_count] = [ #(#blocks,)* ];
         /// DTMF and `matches()` patterns, checked when the flow was compiled.
@@ -605,7 +606,10 @@ impl<'f> Handlers<'f> {
 
 fn option_u32(v: Option<u32>) -> TokenStream {
     match v {
-        Some(v) => quote!(Some(#v)),
+        Some(v) => {
+            let v = unsuffixed(u64::from(v));
+            quote!(Some(#v))
+        }
         None => quote!(None),
     }
 }
@@ -631,8 +635,11 @@ fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> TokenStream {
 
 fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
     let handlers = Handlers::new(flow);
-    let state_count = flow.states.len();
-    let prompt_counts = flow.states.iter().map(|s| s.prompts.len() as u32);
+    let state_count = unsuffixed(flow.states.len() as u64);
+    let prompt_counts = flow
+        .states
+        .iter()
+        .map(|s| unsuffixed(s.prompts.len() as u64));
     let session_resets = flow
         .variables
         .iter()
@@ -647,7 +654,7 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
             }
         });
     let var_names: Vec<&str> = flow.variables.iter().map(|v| v.name.as_str()).collect();
-    let var_count = var_names.len();
+    let var_count = unsuffixed(var_names.len() as u64);
     let var_fields = &names.vars;
     let user: Vec<&Ident> = flow
         .variables
@@ -656,18 +663,20 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
         .filter(|(v, _)| v.lifetime == Lifetime::User)
         .map(|(_, f)| f)
         .collect();
-    let user_index = (0..user.len()).collect::<Vec<_>>();
+    let user_index = (0..user.len())
+        .map(|i| unsuffixed(i as u64))
+        .collect::<Vec<_>>();
     let has_user = !user.is_empty();
     let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
-        let s = s as u32;
+        let s = unsuffixed(s as u64);
         state.prompts.iter().enumerate().map(move |(i, t)| {
-            let i = i as u32;
+            let i = unsuffixed(i as u64);
             let body = expr::write(t, &quote!(out), names);
             quote!((#s, #i) => { #body })
         })
     });
     let reprompts = flow.states.iter().enumerate().filter_map(|(s, state)| {
-        let s = s as u32;
+        let s = unsuffixed(s as u64);
         state.reprompt.as_ref().map(|t| {
             let body = expr::write(t, &quote!(out), names);
             quote!(#s => { #body true })
@@ -679,38 +688,45 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
         .enumerate()
         .filter(|(_, l)| !l.is_empty())
         .map(|(s, list)| {
-            let s = s as u32;
-            let arms = list.iter().map(|(intent, h)| quote!(#intent => Some(#h),));
+            let s = unsuffixed(s as u64);
+            let arms = list.iter().map(|(intent, h)| {
+                let h = unsuffixed(u64::from(*h));
+                quote!(#intent => Some(#h),)
+            });
             quote!(#s => match intent { #(#arms)* _ => None },)
         });
     let dtmf = handlers.dtmf.iter().enumerate().filter(|(_, l)| !l.is_empty()).map(|(s, list)| {
-        let s = s as u32;
+        let s = unsuffixed(s as u64);
         let tests = list.iter().map(|(p, h)| {
-            let index = names.pattern(p);
+            let index = unsuffixed(names.pattern(p) as u64);
+            let h = unsuffixed(u64::from(*h));
             quote!(if PATTERNS[#index].as_ref().is_some_and(|p| p.is_match(digits)) { return Some(#h); })
         });
         quote!(#s => { #(#tests)* None })
     });
     let local_else = handlers.local_else.iter().enumerate().filter_map(|(s, h)| {
-        let s = s as u32;
-        h.map(|h| quote!(#s => Some(#h),))
+        let s = unsuffixed(s as u64);
+        h.map(|h| {
+            let h = unsuffixed(u64::from(h));
+            quote!(#s => Some(#h),)
+        })
     });
-    let global_arms = handlers
-        .global
-        .iter()
-        .map(|(intent, h)| quote!(#intent => Some(#h),));
+    let global_arms = handlers.global.iter().map(|(intent, h)| {
+        let h = unsuffixed(u64::from(*h));
+        quote!(#intent => Some(#h),)
+    });
     let global_else = option_u32(handlers.global_else);
     let ending = option_u32(handlers.ending);
     let run_handlers = handlers.actions.iter().enumerate().map(|(h, action)| {
-        let h = h as u32;
+        let h = unsuffixed(h as u64);
         let said = say(&action.say, names);
         let set = assign(&action.set, names);
-        let goto = action.goto as u32;
+        let goto = unsuffixed(action.goto as u64);
         quote!(#h => { #said #set #goto })
     });
-    let fallback_block = 0u32;
+    let fallback_block = unsuffixed(0);
     let blocks = flow.blocks.iter().enumerate().map(|(b, block)| {
-        let index = b as u32;
+        let index = unsuffixed(b as u64);
         let body = block_body(flow, block, names);
         quote!(#index => #body,)
     });
@@ -772,11 +788,11 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
             }
 
             fn state(&self, state: rt::StateIx) -> &rt::StateRef {
-                STATES.get(state as usize).unwrap_or(&rt::StateRef::EMPTY)
+                STATES.get(state as usize).unwrap_or(&NO_STATE)
             }
 
             fn block(&self, block: rt::BlockIx) -> &rt::StateRef {
-                BLOCKS.get(block as usize).unwrap_or(&rt::StateRef::EMPTY)
+                BLOCKS.get(block as usize).unwrap_or(&NO_STATE)
             }
 
             fn prompt_count(&self, state: rt::StateIx) -> u32 {
@@ -853,7 +869,7 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
 fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream {
     match &block.kind {
         BlockKind::Wait(s) => {
-            let s = *s as u32;
+            let s = unsuffixed(*s as u64);
             quote!(rt::Step::Wait(#s))
         }
         BlockKind::End { say: words } => {
@@ -867,15 +883,15 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
         BlockKind::Condition { arms, otherwise } => {
             let tests = arms.iter().map(|(e, target)| {
                 let test = expr::boolean(e, names);
-                let target = *target as u32;
+                let target = unsuffixed(*target as u64);
                 quote!(if #test { return rt::Step::Next(#target); })
             });
-            let otherwise = *otherwise as u32;
+            let otherwise = unsuffixed(*otherwise as u64);
             quote!({ #(#tests)* rt::Step::Next(#otherwise) })
         }
         BlockKind::Set { assignments, next } => {
             let set = assign(assignments, names);
-            let next = *next as u32;
+            let next = unsuffixed(*next as u64);
             quote!({ #set rt::Step::Next(#next) })
         }
         BlockKind::Call {
@@ -883,7 +899,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
             success,
             failure,
         } => {
-            let entry = flow.dialogs[*dialog].entry as u32;
+            let entry = unsuffixed(flow.dialogs[*dialog].entry as u64);
             let success = option_u32(success.map(|b| b as u32));
             let failure = option_u32(failure.map(|b| b as u32));
             quote!(rt::Step::Call { entry: #entry, success: #success, failure: #failure })
@@ -927,7 +943,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
                 .iter()
                 .map(|b| ident(&variant_names.take(pascal(b))))
                 .collect();
-            let targets = branches.iter().map(|b| *b as u32);
+            let targets = branches.iter().map(|b| unsuffixed(*b as u64));
             let route = option_u32(error.map(|b| b as u32));
             let service_name = &decl.name;
             let block_key = &block.key;
@@ -955,7 +971,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
     }
 }
 
-/// A literal for docs.
-pub fn literal(text: &str) -> Literal {
-    Literal::string(text)
+/// An integer literal without a type suffix (`3`, not `3u32`): the context gives the type.
+fn unsuffixed(n: u64) -> Literal {
+    Literal::u64_unsuffixed(n)
 }
