@@ -357,6 +357,7 @@ fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
             .map(|b| ident(&variant_names.take(pascal(b))))
             .collect();
         let branch_names = &service.branches;
+        let branch_docs = service.branches.iter().map(|b| format!(" Branch `{b}`."));
         let doc_input = format!(" Inputs of service `{name}`.");
         let doc_branch = format!(
             " The answers of service `{name}`; a failure is `Err(ServiceError)`, the `error` branch."
@@ -381,7 +382,7 @@ fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
 
             #[doc = #doc_branch]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-            pub enum #branch { #( #[doc = #branch_names] #variants, )* }
+            pub enum #branch { #( #[doc = #branch_docs] #variants, )* }
 
             impl #branch {
                 /// The branch's name in the flow.
