@@ -268,7 +268,7 @@ impl<S: Services> Interpreter<S> {
             status: Cow::Owned(error.status),
             route,
         };
-        let reply = match self.services.call(&decl.name, &inputs) {
+        let reply = match self.services.call(&decl.name, &inputs, scope.context) {
             Ok(reply) => reply,
             Err(error) => return failed(error),
         };

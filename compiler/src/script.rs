@@ -227,7 +227,12 @@ impl StubServices {
 }
 
 impl Services for StubServices {
-    fn call(&self, service: &str, _inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
+    fn call(
+        &self,
+        service: &str,
+        _inputs: &[(&str, &str)],
+        _context: &flowc_runtime::TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
         self.called
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -69,7 +69,7 @@ pub use transaction::{
 pub mod __private {
     pub use crate::flow::{
         BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
-        Step,
+        Step, TurnContext,
     };
     pub use crate::matcher::IntentSamples;
     pub use crate::pattern::Pattern;

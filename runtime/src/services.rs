@@ -1,6 +1,8 @@
 //! Services called by name with string values: stubs in conversation scripts, HTTP endpoints, or any code
 //! that does not want the typed per-flow trait. Generated code adapts them to its typed trait.
 
+use crate::flow::TurnContext;
+
 /// What a service answered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceReply {
@@ -47,25 +49,46 @@ impl std::error::Error for ServiceError {}
 
 /// Services called by name.
 pub trait DynamicServices: Send + Sync {
-    /// Calls `service` with its inputs as (variable name, value) pairs.
-    fn call(&self, service: &str, inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError>;
+    /// Calls `service` with its inputs as (variable name, value) pairs; `context` tells which conversation
+    /// and turn is asking.
+    fn call(
+        &self,
+        service: &str,
+        inputs: &[(&str, &str)],
+        context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError>;
 }
 
 impl<T: DynamicServices + ?Sized> DynamicServices for &T {
-    fn call(&self, service: &str, inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
-        (**self).call(service, inputs)
+    fn call(
+        &self,
+        service: &str,
+        inputs: &[(&str, &str)],
+        context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        (**self).call(service, inputs, context)
     }
 }
 
 impl<T: DynamicServices + ?Sized> DynamicServices for std::sync::Arc<T> {
-    fn call(&self, service: &str, inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
-        (**self).call(service, inputs)
+    fn call(
+        &self,
+        service: &str,
+        inputs: &[(&str, &str)],
+        context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        (**self).call(service, inputs, context)
     }
 }
 
 impl<T: DynamicServices + ?Sized> DynamicServices for Box<T> {
-    fn call(&self, service: &str, inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
-        (**self).call(service, inputs)
+    fn call(
+        &self,
+        service: &str,
+        inputs: &[(&str, &str)],
+        context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        (**self).call(service, inputs, context)
     }
 }
 
@@ -74,7 +97,12 @@ impl<T: DynamicServices + ?Sized> DynamicServices for Box<T> {
 pub struct NoServices;
 
 impl DynamicServices for NoServices {
-    fn call(&self, service: &str, _inputs: &[(&str, &str)]) -> Result<ServiceReply, ServiceError> {
+    fn call(
+        &self,
+        service: &str,
+        _inputs: &[(&str, &str)],
+        _context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
         Err(ServiceError::new(format!(
             "no implementation for service `{service}`"
         )))

@@ -7,17 +7,21 @@
 //!
 //! Run it with `cargo run -p flowc-tests --example parcel_bot`.
 
-use flowc_runtime::{Engine, JsonLinesSink, ServiceError};
+use flowc_runtime::{Engine, JsonLinesSink, ServiceError, TurnContext};
 use flowc_tests::parcel_tracking::{
-    self, CloseTicketBranch, CloseTicketInput, CloseTicketOutput, LookupParcelBranch, LookupParcelInput,
-    LookupParcelOutput,
+    self, CloseTicketBranch, CloseTicketInput, CloseTicketOutput, LookupParcelBranch,
+    LookupParcelInput, LookupParcelOutput,
 };
 
 /// The team's backend: in real life an HTTP client, here a small table.
 struct Backend;
 
 impl parcel_tracking::Services for Backend {
-    fn lookup_parcel(&self, input: LookupParcelInput<'_>) -> Result<LookupParcelOutput, ServiceError> {
+    fn lookup_parcel(
+        &self,
+        input: LookupParcelInput<'_>,
+        _context: &TurnContext,
+    ) -> Result<LookupParcelOutput, ServiceError> {
         let mut answer = match input.tracking_number {
             "12345678" => {
                 let mut a = LookupParcelOutput::new(LookupParcelBranch::InTransit);
@@ -26,14 +30,23 @@ impl parcel_tracking::Services for Backend {
                 a
             }
             "87654321" => LookupParcelOutput::new(LookupParcelBranch::Delivered),
-            "00000000" => return Err(ServiceError::with_status("tracking backend timed out", "timeout")),
+            "00000000" => {
+                return Err(ServiceError::with_status(
+                    "tracking backend timed out",
+                    "timeout",
+                ));
+            }
             _ => LookupParcelOutput::new(LookupParcelBranch::NotFound),
         };
         answer.crm_ticket_id = Some(format!("T-{}", input.tracking_number));
         Ok(answer)
     }
 
-    fn close_ticket(&self, _input: CloseTicketInput<'_>) -> Result<CloseTicketOutput, ServiceError> {
+    fn close_ticket(
+        &self,
+        _input: CloseTicketInput<'_>,
+        _context: &TurnContext,
+    ) -> Result<CloseTicketOutput, ServiceError> {
         Ok(CloseTicketOutput::new(CloseTicketBranch::Closed))
     }
 }
@@ -52,7 +65,10 @@ fn main() {
     ];
     for request in &requests {
         match engine.handle_phone_json(request) {
-            Ok(turn) => eprintln!("caller: {:<28} bot: {}", turn.transaction.intent.name, turn.response.prompt),
+            Ok(turn) => eprintln!(
+                "caller: {:<28} bot: {}",
+                turn.transaction.intent.name, turn.response.prompt
+            ),
             Err(error) => eprintln!("refused: {error}"),
         }
     }

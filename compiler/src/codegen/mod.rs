@@ -364,7 +364,8 @@ fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
         );
         let doc_output =
             format!(" What service `{name}` answered: its branch and the outputs it set.");
-        let doc_method = format!(" Calls service `{name}`.");
+        let doc_method =
+            format!(" Calls service `{name}`; `context` tells which conversation and turn asks.");
         let input_docs = input_names.iter().map(|n| format!(" Variable `{n}`."));
         let output_docs = output_names
             .iter()
@@ -418,11 +419,11 @@ fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
         };
         methods.push(quote! {
             #[doc = #doc_method]
-            fn #method(&self, input: #input_type) -> Result<#output, rt::ServiceError>;
+            fn #method(&self, input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError>;
         });
         adapters.push(quote! {
-            fn #method(&self, input: #input_type) -> Result<#output, rt::ServiceError> {
-                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ])?;
+            fn #method(&self, input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError> {
+                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ], context)?;
                 let Some(branch) = #branch::from_name(&reply.branch) else {
                     return Err(rt::unknown_branch(#name, &reply.branch));
                 };
@@ -954,7 +955,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
                 quote!(#input { #( #input_fields: scope.vars.#input_fields.as_str(), )* })
             };
             quote!({
-                let answer = self.services.#method(#call_input);
+                let answer = self.services.#method(#call_input, scope.context);
                 match answer {
                     Ok(output) => {
                         #( if let Some(value) = output.#output_fields { scope.vars.#output_fields = value; } )*
