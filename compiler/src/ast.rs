@@ -127,7 +127,27 @@ pub struct ServiceDecl {
     pub branches: Vec<Name>,
     /// Time limit in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// `http:` — the service is an HTTP endpoint (Parloa's service contract).
+    pub http: Option<HttpSpec>,
 }
+
+/// `http: { url, timeout_ms, retries, headers }` of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpSpec {
+    /// The endpoint; `http://` or `https://`.
+    pub url: Name,
+    /// Time limit per attempt, at most 20000 ms.
+    pub timeout_ms: Option<u64>,
+    /// Extra attempts on timeout, 429 and 502–504.
+    pub retries: Option<u32>,
+    /// Request headers.
+    pub headers: Vec<(Name, Name)>,
+}
+
+/// The time limit of an HTTP service when none is given.
+pub const DEFAULT_HTTP_TIMEOUT_MS: u64 = 4_000;
+/// The longest time limit an HTTP service may have.
+pub const MAX_HTTP_TIMEOUT_MS: u64 = 20_000;
 
 /// A dialog: `main` or a subdialog.
 #[derive(Debug, Clone, PartialEq)]

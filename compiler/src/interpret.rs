@@ -150,6 +150,11 @@ impl<S: Services> Interpreter<S> {
         &self.ir
     }
 
+    /// The HTTP endpoints the flow declares, for `flowc_runtime::HttpServices`.
+    pub fn http_endpoints(&self) -> Vec<flowc_runtime::HttpEndpoint> {
+        http_endpoints(&self.ir)
+    }
+
     /// The services the flow calls.
     pub fn services(&self) -> &S {
         &self.services
@@ -293,6 +298,27 @@ impl<S: Services> Interpreter<S> {
             status: Cow::Borrowed("ok"),
         }
     }
+}
+
+/// The HTTP endpoints a flow declares.
+pub fn http_endpoints(ir: &ir::Flow) -> Vec<flowc_runtime::HttpEndpoint> {
+    ir.services
+        .iter()
+        .filter_map(|s| {
+            s.http.as_ref().map(|h| flowc_runtime::HttpEndpoint {
+                service: s.name.clone().into(),
+                url: h.url.clone().into(),
+                timeout_ms: h.timeout_ms,
+                retries: h.retries,
+                headers: Cow::Owned(
+                    h.headers
+                        .iter()
+                        .map(|(k, v)| (k.clone().into(), v.clone().into()))
+                        .collect(),
+                ),
+            })
+        })
+        .collect()
 }
 
 fn collect_patterns(ir: &ir::Flow, out: &mut HashMap<String, Pattern>) {

@@ -87,6 +87,21 @@ pub struct Service {
     pub branches: Vec<String>,
     /// Time limit.
     pub timeout_ms: Option<u64>,
+    /// The HTTP endpoint, when the service is one.
+    pub http: Option<Http>,
+}
+
+/// An HTTP service's endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Http {
+    /// URL.
+    pub url: String,
+    /// Time limit per attempt (default 4000 ms).
+    pub timeout_ms: u64,
+    /// Extra attempts on timeout, 429 and 502–504.
+    pub retries: u32,
+    /// Request headers.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A dialog.

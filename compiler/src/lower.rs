@@ -193,6 +193,19 @@ impl<'a, 'f> Lowering<'a, 'f> {
                             .collect::<Result<_, _>>()?,
                         branches: s.branches.iter().map(|b| b.text.clone()).collect(),
                         timeout_ms: s.timeout_ms,
+                        http: s.http.as_ref().map(|h| ir::Http {
+                            url: h.url.text.clone(),
+                            timeout_ms: h
+                                .timeout_ms
+                                .or(s.timeout_ms)
+                                .unwrap_or(ast::DEFAULT_HTTP_TIMEOUT_MS),
+                            retries: h.retries.unwrap_or(0),
+                            headers: h
+                                .headers
+                                .iter()
+                                .map(|(k, v)| (k.text.clone(), v.text.clone()))
+                                .collect(),
+                        }),
                     })
                 })
                 .collect::<Result<_, Diagnostic>>()?,

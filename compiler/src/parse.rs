@@ -53,7 +53,8 @@ const STATE_KEYS: &[&str] = &["id", "name", "say", "reprompt", "on", "else", "dt
 const GLOBAL_KEYS: &[&str] = &["on", "else", "on_error"];
 const ACTION_KEYS: &[&str] = &["say", "set", "goto"];
 const DTMF_KEYS: &[&str] = &["match", "say", "set", "goto"];
-const SERVICE_KEYS: &[&str] = &["inputs", "outputs", "branches", "timeout_ms"];
+const SERVICE_KEYS: &[&str] = &["inputs", "outputs", "branches", "timeout_ms", "http"];
+const HTTP_KEYS: &[&str] = &["url", "timeout_ms", "retries", "headers"];
 /// The keys that give a block its kind.
 pub const BLOCK_KINDS: &[&str] = &[
     "state",
@@ -557,15 +558,84 @@ impl<'s> Reader<'s> {
             let timeout_ms = f
                 .get("timeout_ms")
                 .and_then(|n| self.number(n, "`timeout_ms`"));
+            let http = f.get("http").and_then(|n| self.http(n));
+            if let Some(spec) = &http {
+                let limit = spec
+                    .timeout_ms
+                    .or(timeout_ms)
+                    .unwrap_or(DEFAULT_HTTP_TIMEOUT_MS);
+                if limit > MAX_HTTP_TIMEOUT_MS {
+                    let span = f.get("http").map(|n| n.span).unwrap_or(name.span);
+                    self.report(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            span,
+                            format!("a timeout of {limit} ms is too long"),
+                        )
+                        .with_label("over the limit")
+                        .with_help(format!(
+                            "HTTP services may wait at most {MAX_HTTP_TIMEOUT_MS} ms"
+                        )),
+                    );
+                }
+            }
             out.push(ServiceDecl {
                 name,
                 inputs,
                 outputs,
                 branches,
                 timeout_ms,
+                http,
             });
         }
         out
+    }
+
+    fn http(&mut self, node: &Node) -> Option<HttpSpec> {
+        let f = self.fields(node, "`http`", HTTP_KEYS)?;
+        let url = self
+            .require(&f, "url", "`http`")
+            .and_then(|n| self.text(n, "`url`"))?;
+        if !(url.text.starts_with("http://") || url.text.starts_with("https://"))
+            || url.text.contains(char::is_whitespace)
+        {
+            self.report(
+                Diagnostic::error(
+                    Code::WrongType,
+                    url.span,
+                    format!("`{}` is not an HTTP URL", url.text),
+                )
+                .with_label("not http:// or https://")
+                .with_help("write the endpoint as `https://host/path`"),
+            );
+        }
+        let timeout_ms = f
+            .get("timeout_ms")
+            .and_then(|n| self.number(n, "`timeout_ms`"));
+        let retries = f
+            .get("retries")
+            .and_then(|n| self.number(n, "`retries`"))
+            .map(|r| u32::try_from(r.min(10)).unwrap_or(10));
+        let mut headers = Vec::new();
+        if let Some(node) = f.get("headers") {
+            for (key, value) in self.named_entries(node, "HTTP header") {
+                if let Some(value) = self.text(value, "an HTTP header value") {
+                    headers.push((
+                        Name {
+                            text: key.text.clone(),
+                            span: key.span,
+                        },
+                        value,
+                    ));
+                }
+            }
+        }
+        Some(HttpSpec {
+            url,
+            timeout_ms,
+            retries,
+            headers,
+        })
     }
 
     fn dialogs(&mut self, node: &Node) -> Vec<Dialog> {

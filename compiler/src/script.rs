@@ -220,6 +220,11 @@ impl StubServices {
         }
     }
 
+    /// True when a stub for `service` is given.
+    pub fn has(&self, service: &str) -> bool {
+        self.stubs.contains_key(service)
+    }
+
     /// The services called since the last call of this method.
     pub fn take_calls(&self) -> Vec<String> {
         std::mem::take(&mut *self.called.lock().unwrap_or_else(|e| e.into_inner()))

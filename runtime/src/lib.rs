@@ -26,6 +26,8 @@ pub mod clock;
 pub mod conversation;
 pub mod engine;
 pub mod flow;
+#[cfg(feature = "http")]
+pub mod http_services;
 pub mod matcher;
 pub mod pattern;
 pub mod phone;
@@ -50,13 +52,17 @@ pub use flow::{
     BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step,
     TurnContext, TurnInput,
 };
+#[cfg(feature = "http")]
+pub use http_services::HttpServices;
 pub use matcher::IntentSamples;
 pub use phone::{
     CallControlMessage, CallMeta, CustomStt, IntentGuess, IntentId, PhoneEvent, PhoneRequest,
     PhoneResponse, SipHeader, Slot, Slots,
 };
 pub use privacy::{MASK, Redact};
-pub use services::{Dynamic, DynamicServices, NoServices, ServiceError, ServiceReply};
+pub use services::{
+    Dynamic, DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply,
+};
 pub use sink::{AnalyticsSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
 pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 pub use transaction::{
@@ -75,7 +81,8 @@ pub mod __private {
     pub use crate::pattern::Pattern;
     pub use crate::phone::SipHeader;
     pub use crate::services::{
-        Dynamic, DynamicServices, ServiceError, ServiceReply, failure_message, unknown_branch,
+        Dynamic, DynamicServices, HttpEndpoint, ServiceError, ServiceReply, failure_message,
+        unknown_branch,
     };
     pub use crate::transaction::{StateRef, Variable};
     pub use crate::value::{

@@ -127,3 +127,19 @@ pub fn unknown_branch(service: &str, branch: &str) -> ServiceError {
         "service `{service}` answered unknown branch `{branch}`"
     ))
 }
+
+/// An HTTP service's endpoint as the flow declares it (`http: {url, timeout_ms, retries, headers}`). Plain
+/// data, available without the `http` feature; `HttpServices` (feature `http`) calls it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpEndpoint {
+    /// The service's name in the flow.
+    pub service: crate::CowStr,
+    /// The URL POSTed to.
+    pub url: crate::CowStr,
+    /// Time limit per attempt in milliseconds.
+    pub timeout_ms: u64,
+    /// Extra attempts on timeout, 429 and 502–504.
+    pub retries: u32,
+    /// Request headers.
+    pub headers: std::borrow::Cow<'static, [(crate::CowStr, crate::CowStr)]>,
+}

@@ -8,7 +8,10 @@ use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
 use flowc_runtime::sink::{AnalyticsSink, JsonLinesSink};
 use flowc_runtime::transaction::Transaction;
-use flowc_runtime::{Engine, Flow, MemorySink};
+use flowc_runtime::{
+    DynamicServices, Engine, Flow, HttpServices, MemorySink, ServiceError, ServiceReply,
+    TurnContext,
+};
 
 use super::Outcome;
 
@@ -63,7 +66,14 @@ pub fn run(args: Args) -> Outcome {
         },
         None => StubServices::default(),
     };
-    let interpreter = Interpreter::new(ir, stubs);
+    let http = match HttpServices::new(flowc::interpret::http_endpoints(&ir)) {
+        Ok(http) => http,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Trouble;
+        }
+    };
+    let interpreter = Interpreter::new(ir, RunServices { stubs, http });
     let platform = match args.platform {
         Some(p) => p,
         None if interpreter.info().phone => PlatformArg::Phone,
@@ -96,6 +106,27 @@ pub fn run(args: Args) -> Outcome {
         return Outcome::Trouble;
     }
     outcome
+}
+
+/// The services of `flowc run`: a script's stub when there is one, else the flow's HTTP endpoint, else a
+/// failure (which takes the `error` branch).
+struct RunServices {
+    stubs: StubServices,
+    http: HttpServices,
+}
+
+impl DynamicServices for RunServices {
+    fn call(
+        &self,
+        service: &str,
+        inputs: &[(&str, &str)],
+        context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        if self.stubs.has(service) || !self.http.has(service) {
+            return self.stubs.call(service, inputs, context);
+        }
+        self.http.call(service, inputs, context)
+    }
 }
 
 /// Plays one request line; the transaction goes to the engine's sink.

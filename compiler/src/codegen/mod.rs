@@ -517,7 +517,36 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
         None => quote!(None),
     };
     let global = state_ref(ir::GLOBAL_STATE_ID, &flow.global.name, "main");
+    let http: Vec<(&ir::Service, &ir::Http)> = flow
+        .services
+        .iter()
+        .filter_map(|s| s.http.as_ref().map(|h| (s, h)))
+        .collect();
+    let http_count = unsuffixed(http.len() as u64);
+    let http_headers = http.iter().enumerate().map(|(i, (_, h))| {
+        let name = format_ident!("HTTP_HEADERS_{}", i);
+        let n = unsuffixed(h.headers.len() as u64);
+        let pairs = h
+            .headers
+            .iter()
+            .map(|(k, v)| quote!((rt::Cow::Borrowed(#k), rt::Cow::Borrowed(#v)),));
+        quote!(static #name: [(rt::Cow<'static, str>, rt::Cow<'static, str>); #n] = [ #(#pairs)* ];)
+    });
+    let http_endpoints = http.iter().enumerate().map(|(i, (s, h))| {
+        let headers = format_ident!("HTTP_HEADERS_{}", i);
+        let (service, url, timeout, retries) = (&s.name, &h.url, h.timeout_ms, h.retries);
+        quote!(rt::HttpEndpoint {
+            service: rt::Cow::Borrowed(#service),
+            url: rt::Cow::Borrowed(#url),
+            timeout_ms: #timeout,
+            retries: #retries,
+            headers: rt::Cow::Borrowed(&#headers),
+        },)
+    });
     quote! {
+        #(#http_headers)*
+        /// The HTTP endpoints the flow declares (`http:` on a service), for `flowc_runtime::HttpServices`.
+        pub static HTTP_ENDPOINTS: [rt::HttpEndpoint; #http_count] = [ #(#http_endpoints)* ];
         /// Analytics references of the states, by state number.
         pub static STATES: [rt::StateRef; #state_count] = [ #(#states,)* ];
         /// The reference of "no state".
