@@ -617,6 +617,25 @@ fn t16_conversations_are_keyed_by_session_and_users_by_requester() {
     intent(&engine, "one", "Track", json!([]));
     let two = intent(&engine, "two", "Bye", json!([]));
     assert_eq!(two.intent.initial_state.id, "STATE.base");
+    assert_eq!(
+        flowc_runtime::SessionStore::len(engine.store()),
+        2,
+        "one conversation per session key"
+    );
+}
+
+#[test]
+fn a_store_of_ones_own_can_hold_the_conversations() {
+    let (ir, _) = flowc::compile_source("turns.yaml", PHONE_FLOW).unwrap();
+    let store = flowc_runtime::InMemoryStore::new();
+    let engine = Engine::new(Interpreter::new(ir, StubServices::default()))
+        .deterministic()
+        .with_store(store);
+    let meta = meta("own");
+    engine
+        .handle_phone_json(&json!({"callMeta": meta, "event": "WELCOME"}).to_string())
+        .unwrap();
+    assert_eq!(flowc_runtime::SessionStore::len(engine.store()), 1);
 }
 
 #[test]

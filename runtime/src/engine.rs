@@ -75,10 +75,11 @@ pub struct Turn<R> {
     pub sink_error: Option<SinkError>,
 }
 
-/// Plays conversations of one flow, turn by turn.
-pub struct Engine<F: Flow> {
+/// Plays conversations of one flow, turn by turn. Conversations live in a [`SessionStore`] (in memory by
+/// default; bring your own with [`Engine::with_store`]).
+pub struct Engine<F: Flow, St = InMemoryStore<Conversation<<F as Flow>::Vars>>> {
     flow: F,
-    sessions: InMemoryStore<Conversation<F::Vars>>,
+    sessions: St,
     users: InMemoryUserStore<Vec<String>>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
@@ -121,7 +122,7 @@ struct Played {
 }
 
 impl<F: Flow> Engine<F> {
-    /// An engine with the system clock, random ids and an in-memory sink.
+    /// An engine with the system clock, random ids, an in-memory store and an in-memory sink.
     pub fn new(flow: F) -> Self {
         let release = flow.info().release.to_string();
         Engine {
@@ -134,6 +135,27 @@ impl<F: Flow> Engine<F> {
             release,
             step_budget: DEFAULT_STEP_BUDGET,
         }
+    }
+}
+
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+    /// Keeps conversations in `store` instead.
+    pub fn with_store<T: SessionStore<Conversation<F::Vars>>>(self, store: T) -> Engine<F, T> {
+        Engine {
+            flow: self.flow,
+            sessions: store,
+            users: self.users,
+            clock: self.clock,
+            ids: self.ids,
+            sink: self.sink,
+            release: self.release,
+            step_budget: self.step_budget,
+        }
+    }
+
+    /// The conversation store.
+    pub fn store(&self) -> &St {
+        &self.sessions
     }
 
     /// Fixed clock and sequential ids: the same requests give the same bytes (for tests and snapshots).
