@@ -4,6 +4,7 @@
 #![deny(warnings)]
 
 flowc_runtime::include_flow!("appointment_booking");
+flowc_runtime::include_flow!("dispatch_heavy");
 flowc_runtime::include_flow!("minimal");
 flowc_runtime::include_flow!("parcel_tracking");
 flowc_runtime::include_flow!("support_chat");

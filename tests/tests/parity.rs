@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flowc::interpret::Interpreter;
 use flowc::script::{Script, StubServices};
 use flowc_runtime::{Dynamic, Engine, Flow, Transaction};
-use flowc_tests::{appointment_booking, minimal, parcel_tracking, support_chat};
+use flowc_tests::{appointment_booking, dispatch_heavy, minimal, parcel_tracking, support_chat};
 
 fn scripts() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows/conversations");
@@ -62,6 +62,7 @@ fn generated_and_interpreted_engines_agree_on_every_script() {
                 &ir,
                 &stubs,
             ),
+            "dispatch_heavy" => play(dispatch_heavy::Flow::new(services), &script, &ir, &stubs),
             "minimal" => play(minimal::Flow::new(services), &script, &ir, &stubs),
             "parcel_tracking" => play(parcel_tracking::Flow::new(services), &script, &ir, &stubs),
             "support_chat" => play(support_chat::Flow::new(services), &script, &ir, &stubs),
