@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use flowc_runtime::flow::{
-    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step,
+    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step, TurnContext,
+    TurnInput, View,
 };
 use flowc_runtime::pattern::Pattern;
 use flowc_runtime::phone::SipHeader;
@@ -20,6 +21,31 @@ use crate::lower::derived_state_id;
 pub use flowc_runtime::services::{
     DynamicServices as Services, NoServices, ServiceError, ServiceReply,
 };
+
+/// What expressions read: the variables, the request, the context.
+struct Env<'s> {
+    vars: &'s [String],
+    input: &'s TurnInput<'s>,
+    context: &'s TurnContext<'s>,
+}
+
+impl<'s> Env<'s> {
+    fn of_scope(scope: &'s Scope<'_, Vec<String>>) -> Env<'s> {
+        Env {
+            vars: scope.vars,
+            input: scope.input,
+            context: scope.context,
+        }
+    }
+
+    fn of_view(view: &'s View<'_, Vec<String>>) -> Env<'s> {
+        Env {
+            vars: view.vars,
+            input: view.input,
+            context: view.context,
+        }
+    }
+}
 
 /// Plays an [`ir::Flow`].
 pub struct Interpreter<S: Services = NoServices> {
@@ -160,11 +186,11 @@ impl<S: Services> Interpreter<S> {
         &self.services
     }
 
-    fn eval<'s>(&self, expr: &Expr, scope: &'s Scope<'_, Vec<String>>) -> Cow<'s, str> {
+    fn eval<'s>(&self, expr: &Expr, scope: &'s Env<'_>) -> Cow<'s, str> {
         match expr {
             Expr::Var(v) => Cow::Borrowed(scope.vars.get(*v).map(String::as_str).unwrap_or("")),
-            Expr::Slot(name) => scope.slot(name),
-            Expr::Context(field) => scope.context(*field),
+            Expr::Slot(name) => scope.input.slot(name),
+            Expr::Context(field) => scope.context.get(*field),
             Expr::IntentName => Cow::Borrowed(scope.input.intent),
             Expr::Dtmf => Cow::Borrowed(scope.input.dtmf),
             Expr::Str(s) | Expr::Num(s) => Cow::Owned(s.clone()),
@@ -197,7 +223,7 @@ impl<S: Services> Interpreter<S> {
         }
     }
 
-    fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, scope: &Scope<'_, Vec<String>>) -> bool {
+    fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, scope: &Env<'_>) -> bool {
         use std::cmp::Ordering::*;
         match op {
             BinaryOp::And => {
@@ -220,7 +246,7 @@ impl<S: Services> Interpreter<S> {
         }
     }
 
-    fn render(&self, template: &Template, scope: &Scope<'_, Vec<String>>) -> String {
+    fn render(&self, template: &Template, scope: &Env<'_>) -> String {
         let ssml = matches!(template.parts.first(), Some(Part::Text(t)) if value::is_ssml(t));
         let mut out = String::new();
         for part in &template.parts {
@@ -234,14 +260,14 @@ impl<S: Services> Interpreter<S> {
 
     fn say(&self, template: &Option<Template>, scope: &mut Scope<'_, Vec<String>>) {
         if let Some(t) = template {
-            let text = self.render(t, scope);
-            scope.say(text);
+            let text = self.render(t, &Env::of_scope(scope));
+            scope.say(&text);
         }
     }
 
     fn assign(&self, assignments: &[(usize, Template)], scope: &mut Scope<'_, Vec<String>>) {
         for (var, template) in assignments {
-            let value = self.render(template, scope);
+            let value = self.render(template, &Env::of_scope(scope));
             if let Some(slot) = scope.vars.get_mut(*var) {
                 *slot = value;
             }
@@ -430,7 +456,10 @@ impl<S: Services> Flow for Interpreter<S> {
     }
 
     fn save_user(&self, vars: &Vec<String>, out: &mut Vec<String>) {
-        out.extend(self.user_vars.iter().map(|&i| vars[i].clone()));
+        out.resize(self.user_vars.len(), String::new());
+        for (slot, &i) in out.iter_mut().zip(&self.user_vars) {
+            slot.clone_from(&vars[i]);
+        }
     }
 
     fn load_user(&self, vars: &mut Vec<String>, saved: &[String]) {
@@ -459,23 +488,23 @@ impl<S: Services> Flow for Interpreter<S> {
         &self,
         state: StateIx,
         index: u32,
-        scope: &Scope<'_, Vec<String>>,
+        scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) {
         if let Some(t) = self.ir.states[state as usize].prompts.get(index as usize) {
-            out.push_str(&self.render(t, scope));
+            out.push_str(&self.render(t, &Env::of_view(scope)));
         }
     }
 
     fn write_reprompt(
         &self,
         state: StateIx,
-        scope: &Scope<'_, Vec<String>>,
+        scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) -> bool {
         match &self.ir.states[state as usize].reprompt {
             Some(t) => {
-                out.push_str(&self.render(t, scope));
+                out.push_str(&self.render(t, &Env::of_view(scope)));
                 true
             }
             None => false,
@@ -532,7 +561,7 @@ impl<S: Services> Flow for Interpreter<S> {
             BlockKind::Condition { arms, otherwise } => {
                 let next = arms
                     .iter()
-                    .find(|(e, _)| value::truthy(&self.eval(e, scope)))
+                    .find(|(e, _)| value::truthy(&self.eval(e, &Env::of_scope(scope))))
                     .map(|(_, t)| *t)
                     .unwrap_or(*otherwise);
                 Step::Next(next as BlockIx)
@@ -564,13 +593,14 @@ impl<S: Services> Flow for Interpreter<S> {
                 headers,
             } => {
                 self.say(say, scope);
+                let env = Env::of_scope(scope);
                 Step::Transfer {
-                    refer_to: self.render(refer_to, scope),
+                    refer_to: self.render(refer_to, &env),
                     headers: headers
                         .iter()
                         .map(|(name, value)| SipHeader {
                             name: name.clone(),
-                            value: self.render(value, scope),
+                            value: self.render(value, &env),
                         })
                         .collect(),
                 }

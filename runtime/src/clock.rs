@@ -266,11 +266,18 @@ pub trait IdSource: Send + Sync {
     fn transaction_id(&self) -> String;
     /// A fresh user context id.
     fn user_context_id(&self) -> String;
+    /// Writes a fresh transaction id as a JSON string; sources override it to skip the allocation.
+    fn write_transaction_id(&self, out: &mut Vec<u8>) {
+        crate::json::string(out, &self.transaction_id());
+    }
 }
 
 impl<I: IdSource + ?Sized> IdSource for Arc<I> {
     fn transaction_id(&self) -> String {
         (**self).transaction_id()
+    }
+    fn write_transaction_id(&self, out: &mut Vec<u8>) {
+        (**self).write_transaction_id(out)
     }
     fn user_context_id(&self) -> String {
         (**self).user_context_id()
@@ -280,6 +287,9 @@ impl<I: IdSource + ?Sized> IdSource for Arc<I> {
 impl<I: IdSource + ?Sized> IdSource for &I {
     fn transaction_id(&self) -> String {
         (**self).transaction_id()
+    }
+    fn write_transaction_id(&self, out: &mut Vec<u8>) {
+        (**self).write_transaction_id(out)
     }
     fn user_context_id(&self) -> String {
         (**self).user_context_id()
@@ -316,19 +326,27 @@ impl ObjectIdSource {
     }
 
     fn next(&self) -> String {
+        let mut out = Vec::with_capacity(24);
+        self.write_hex(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// 8 hex digits of seconds (wraps in 2106 like ObjectId), 10 of the per-source value, 6 of the counter.
+    fn write_hex(&self, out: &mut Vec<u8>) {
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let count = self.counter.fetch_add(1, Ordering::Relaxed) & 0x00ff_ffff;
-        // 8 hex digits of seconds (wraps in 2106 like ObjectId), 10 of the
-        // per-source value, 6 of the counter.
-        format!(
-            "{:08x}{:010x}{:06x}",
-            secs & 0xffff_ffff,
-            self.unique & 0xff_ffff_ffff,
-            count
-        )
+        let count = u64::from(self.counter.fetch_add(1, Ordering::Relaxed) & 0x00ff_ffff);
+        for (value, digits) in [
+            (secs & 0xffff_ffff, 8),
+            (self.unique & 0xff_ffff_ffff, 10),
+            (count, 6),
+        ] {
+            for i in (0..digits).rev() {
+                out.push(b"0123456789abcdef"[((value >> (4 * i)) & 0xf) as usize]);
+            }
+        }
     }
 }
 
@@ -341,6 +359,11 @@ impl Default for ObjectIdSource {
 impl IdSource for ObjectIdSource {
     fn transaction_id(&self) -> String {
         self.next()
+    }
+    fn write_transaction_id(&self, out: &mut Vec<u8>) {
+        out.push(b'"');
+        self.write_hex(out);
+        out.push(b'"');
     }
     fn user_context_id(&self) -> String {
         self.next()
@@ -366,6 +389,11 @@ impl IdSource for SequentialIds {
     fn transaction_id(&self) -> String {
         let n = self.transactions.fetch_add(1, Ordering::Relaxed) + 1;
         format!("tx-{n:06}")
+    }
+    fn write_transaction_id(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let n = self.transactions.fetch_add(1, Ordering::Relaxed) + 1;
+        let _ = write!(out, "\"tx-{n:06}\"");
     }
     fn user_context_id(&self) -> String {
         let n = self.user_contexts.fetch_add(1, Ordering::Relaxed) + 1;

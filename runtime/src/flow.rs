@@ -166,21 +166,117 @@ pub struct TurnInput<'a> {
     pub chat_context: Option<&'a [ContextItem]>,
 }
 
+impl TurnInput<'_> {
+    /// `slots.NAME`: a phone slot, else a chat context item, else `""`.
+    pub fn slot(&self, name: &str) -> Cow<'_, str> {
+        if let Some(value) = self.slots.and_then(|s| s.text(name)) {
+            return value;
+        }
+        self.chat_context
+            .and_then(|items| items.iter().find(|i| i.key == name))
+            .map(|i| Cow::Owned(i.value.to_text()))
+            .unwrap_or(Cow::Borrowed(""))
+    }
+}
+
 /// Conversation facts `context.NAME` reads that are not part of the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TurnContext {
+pub struct TurnContext<'a> {
     /// Turns in this conversation.
     pub turn_count: u32,
     /// `phoneV2` or `textchatV2`.
     pub platform: &'static str,
     /// Caller number or requester id.
-    pub caller_id: String,
+    pub caller_id: &'a str,
     /// Session key.
-    pub session_id: String,
+    pub session_id: &'a str,
+    /// The digits collected in this turn.
+    pub dtmf: &'a str,
     /// Last service error.
     pub last_service_error: String,
     /// Last service status.
     pub last_service_status: String,
+}
+
+impl TurnContext<'_> {
+    /// `context.NAME`.
+    pub fn get(&self, field: ContextField) -> Cow<'_, str> {
+        match field {
+            ContextField::TurnCount => Cow::Owned(self.turn_count.to_string()),
+            ContextField::Platform => Cow::Borrowed(self.platform),
+            ContextField::CallerId => Cow::Borrowed(self.caller_id),
+            ContextField::SessionId => Cow::Borrowed(self.session_id),
+            ContextField::Dtmf => Cow::Borrowed(self.dtmf),
+            ContextField::LastServiceCallError => Cow::Borrowed(&self.last_service_error),
+            ContextField::LastServiceCallStatus => Cow::Borrowed(&self.last_service_status),
+        }
+    }
+}
+
+/// What the bot says this turn: pieces in one reusable buffer (phone joins them with a space, chat sends one
+/// response element each).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Said {
+    /// Forgets every piece, keeping the capacity.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Starts a piece; write it into [`Said::buffer`], then call [`Said::end`] with the returned mark.
+    pub fn begin(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The buffer a piece is written into.
+    pub fn buffer(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Ends the piece started at `start`; an empty piece is dropped.
+    pub fn end(&mut self, start: usize) {
+        if self.text.len() > start {
+            self.ends.push(self.text.len());
+        }
+    }
+
+    /// Adds a whole piece.
+    pub fn push(&mut self, piece: &str) {
+        let start = self.begin();
+        self.text.push_str(piece);
+        self.end(start);
+    }
+
+    /// The pieces in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let piece = self.text.get(start..end).unwrap_or("");
+            start = end;
+            piece
+        })
+    }
+
+    /// True when nothing was said.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// What a flow reads while it writes a prompt: the variables, the request, the context.
+#[derive(Debug)]
+pub struct View<'a, V> {
+    /// The conversation's variables.
+    pub vars: &'a V,
+    /// The request.
+    pub input: &'a TurnInput<'a>,
+    /// Conversation context.
+    pub context: &'a TurnContext<'a>,
 }
 
 /// Everything a flow may read or change while it runs a block or a handler.
@@ -191,43 +287,17 @@ pub struct Scope<'a, V> {
     /// The request.
     pub input: &'a TurnInput<'a>,
     /// Conversation context.
-    pub context: &'a TurnContext,
-    /// What the bot says this turn, piece by piece (phone joins them, chat sends one element each).
-    pub said: &'a mut Vec<String>,
+    pub context: &'a TurnContext<'a>,
+    /// What the bot says this turn.
+    pub said: &'a mut Said,
+    /// A reusable buffer, so assignments need not allocate.
+    pub scratch: &'a mut String,
 }
 
 impl<V> Scope<'_, V> {
-    /// `slots.NAME`: a phone slot, else a chat context item, else `""`.
-    pub fn slot(&self, name: &str) -> Cow<'_, str> {
-        if let Some(value) = self.input.slots.and_then(|s| s.text(name)) {
-            return value;
-        }
-        self.input
-            .chat_context
-            .and_then(|items| items.iter().find(|i| i.key == name))
-            .map(|i| Cow::Owned(i.value.to_text()))
-            .unwrap_or(Cow::Borrowed(""))
-    }
-
-    /// `context.NAME`.
-    pub fn context(&self, field: ContextField) -> Cow<'_, str> {
-        let c = self.context;
-        match field {
-            ContextField::TurnCount => Cow::Owned(c.turn_count.to_string()),
-            ContextField::Platform => Cow::Borrowed(c.platform),
-            ContextField::CallerId => Cow::Borrowed(&c.caller_id),
-            ContextField::SessionId => Cow::Borrowed(&c.session_id),
-            ContextField::Dtmf => Cow::Borrowed(self.input.dtmf),
-            ContextField::LastServiceCallError => Cow::Borrowed(&c.last_service_error),
-            ContextField::LastServiceCallStatus => Cow::Borrowed(&c.last_service_status),
-        }
-    }
-
     /// Adds one spoken piece.
-    pub fn say(&mut self, text: String) {
-        if !text.is_empty() {
-            self.said.push(text);
-        }
+    pub fn say(&mut self, text: &str) {
+        self.said.push(text);
     }
 }
 
@@ -245,7 +315,8 @@ pub trait Flow: Send + Sync {
     fn reset_session(&self, vars: &mut Self::Vars);
     /// Every variable in declaration order, for the transaction.
     fn write_variables(&self, vars: &Self::Vars, out: &mut Vec<Variable>);
-    /// The values of the user-lifetime variables, in declaration order.
+    /// Overwrites `out` with the values of the user-lifetime variables, in declaration order (reusing its
+    /// strings' capacity).
     fn save_user(&self, vars: &Self::Vars, out: &mut Vec<String>);
     /// Restores what [`Flow::save_user`] wrote.
     fn load_user(&self, vars: &mut Self::Vars, saved: &[String]);
@@ -263,16 +334,33 @@ pub trait Flow: Send + Sync {
         &self,
         state: StateIx,
         index: u32,
-        scope: &Scope<'_, Self::Vars>,
+        scope: &View<'_, Self::Vars>,
         out: &mut String,
     );
     /// Writes a state's reprompt; false when it has none.
     fn write_reprompt(
         &self,
         state: StateIx,
-        scope: &Scope<'_, Self::Vars>,
+        scope: &View<'_, Self::Vars>,
         out: &mut String,
     ) -> bool;
+
+    /// The state's reference as pre-escaped JSON (`{"id":…,"name":…,"dialogName":…}`), when the flow keeps
+    /// one; the engine escapes [`Flow::state`] otherwise. Generated code has them from compile time.
+    fn state_json(&self, state: StateIx) -> Option<&str> {
+        let _ = state;
+        None
+    }
+    /// The global pseudo-state as pre-escaped JSON, when the flow keeps it.
+    fn global_state_json(&self) -> Option<&str> {
+        None
+    }
+    /// Writes the `variables` array of the transaction (`[{"id":…,"name":…,"value":…},…]`), values masked
+    /// when `mask` is set; false when the flow leaves it to the engine ([`Flow::write_variables`]).
+    fn write_variables_json(&self, vars: &Self::Vars, mask: bool, out: &mut Vec<u8>) -> bool {
+        let _ = (vars, mask, out);
+        false
+    }
 
     /// A state's own handler for an intent.
     fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx>;

@@ -28,6 +28,7 @@ pub mod engine;
 pub mod flow;
 #[cfg(feature = "http")]
 pub mod http_services;
+pub mod json;
 pub mod matcher;
 pub mod pattern;
 pub mod phone;
@@ -47,10 +48,10 @@ pub use clock::{
     format_iso8601_ms, parse_iso8601_ms,
 };
 pub use conversation::Conversation;
-pub use engine::{Engine, EngineError, Turn};
+pub use engine::{Engine, EngineError, Turn, TurnBuffer};
 pub use flow::{
-    BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step,
-    TurnContext, TurnInput,
+    BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Said, Scope, ServiceResult, StateIx,
+    Step, TurnContext, TurnInput, View,
 };
 #[cfg(feature = "http")]
 pub use http_services::HttpServices;
@@ -75,8 +76,9 @@ pub use transaction::{
 pub mod __private {
     pub use crate::flow::{
         BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
-        Step, TurnContext,
+        Step, TurnContext, View,
     };
+    pub use crate::json;
     pub use crate::matcher::IntentSamples;
     pub use crate::pattern::Pattern;
     pub use crate::phone::SipHeader;

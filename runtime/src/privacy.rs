@@ -158,19 +158,24 @@ impl Redact for Transaction {
     fn redact(&mut self) {
         mask(&mut self.requester_id);
         self.variables.iter_mut().for_each(|v| mask(&mut v.value));
+        self.meta.redact();
+        self.request.redact();
+        self.response.redact();
+    }
+}
+
+impl Redact for crate::transaction::Meta {
+    fn redact(&mut self) {
         for step in self
-            .meta
             .errors
             .affected_steps
             .iter_mut()
-            .chain(self.meta.warnings.affected_steps.iter_mut())
+            .chain(self.warnings.affected_steps.iter_mut())
         {
             if let Some(cut) = step.message.find(": ") {
                 step.message.truncate(cut + 2);
                 step.message.push_str(MASK);
             }
         }
-        self.request.redact();
-        self.response.redact();
     }
 }

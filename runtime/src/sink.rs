@@ -65,6 +65,13 @@ pub trait AnalyticsSink: Send + Sync {
     /// Record one transaction.
     fn record(&self, tx: &Transaction) -> Result<(), SinkError>;
 
+    /// Record one transaction given as its JSON (what the engine writes). Sinks that store or send JSON
+    /// override this to skip the round trip through [`Transaction`].
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        let tx: Transaction = serde_json::from_slice(json)?;
+        self.record(&tx)
+    }
+
     /// Push buffered transactions to their destination.
     fn flush(&self) -> Result<(), SinkError> {
         Ok(())
@@ -75,6 +82,9 @@ impl<T: AnalyticsSink + ?Sized> AnalyticsSink for Arc<T> {
     fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
         (**self).record(tx)
     }
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        (**self).record_json(json)
+    }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
     }
@@ -84,6 +94,9 @@ impl<T: AnalyticsSink + ?Sized> AnalyticsSink for Box<T> {
     fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
         (**self).record(tx)
     }
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        (**self).record_json(json)
+    }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
     }
@@ -92,6 +105,9 @@ impl<T: AnalyticsSink + ?Sized> AnalyticsSink for Box<T> {
 impl<T: AnalyticsSink + ?Sized> AnalyticsSink for &T {
     fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
         (**self).record(tx)
+    }
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        (**self).record_json(json)
     }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
@@ -142,6 +158,13 @@ impl<W: Write + Send> AnalyticsSink for JsonLinesSink<W> {
         let mut line = serde_json::to_vec(tx)?;
         line.push(b'\n');
         lock(&self.writer).write_all(&line)?;
+        Ok(())
+    }
+
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        let mut writer = lock(&self.writer);
+        writer.write_all(json)?;
+        writer.write_all(b"\n")?;
         Ok(())
     }
 
@@ -257,6 +280,10 @@ impl TeeSink {
 impl AnalyticsSink for TeeSink {
     fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
         self.each(|sink| sink.record(tx))
+    }
+
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        self.each(|sink| sink.record_json(json))
     }
 
     fn flush(&self) -> Result<(), SinkError> {

@@ -78,3 +78,69 @@ fn generated_and_interpreted_engines_agree_on_every_script() {
         );
     }
 }
+
+/// Plays a script's requests through the fast API and returns each turn's transaction bytes.
+fn raw<F: Flow>(flow: F, script: &Script, ir: &flowc::ir::Flow) -> Vec<Vec<u8>> {
+    let engine = Engine::new(flow).deterministic();
+    let chat = !ir.supports(flowc::ast::Platform::Phone);
+    let requests = flowc::script::requests(script, chat, ir).expect("requests");
+    let mut buffer = flowc_runtime::TurnBuffer::new();
+    requests
+        .iter()
+        .filter_map(|line| {
+            let played = if chat {
+                serde_json::from_str(line)
+                    .ok()
+                    .map(|r| engine.play_chat(&r, &mut buffer))
+            } else {
+                serde_json::from_str(line)
+                    .ok()
+                    .map(|r| engine.play_phone(&r, &mut buffer))
+            };
+            played?.ok()?;
+            Some(buffer.transaction_json().to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn written_transactions_equal_their_serde_serialisation_on_every_script() {
+    for path in scripts() {
+        let script = Script::load(&path).unwrap();
+        let source = std::fs::read_to_string(script.flow_path()).unwrap();
+        let (ir, _) = flowc::compile_source("flow.yaml", &source).unwrap();
+        let services = Dynamic(Arc::new(StubServices::new(script.services.clone())));
+        let generated = match ir.name.as_str() {
+            "appointment_booking" => raw(appointment_booking::Flow::new(services), &script, &ir),
+            "dispatch_heavy" => raw(dispatch_heavy::Flow::new(services), &script, &ir),
+            "minimal" => raw(minimal::Flow::new(services), &script, &ir),
+            "parcel_tracking" => raw(parcel_tracking::Flow::new(services), &script, &ir),
+            "support_chat" => raw(support_chat::Flow::new(services), &script, &ir),
+            other => panic!("no generated module for flow `{other}`"),
+        };
+        let interpreted = raw(
+            Interpreter::new(ir.clone(), StubServices::new(script.services.clone())),
+            &script,
+            &ir,
+        );
+        assert_eq!(generated.len(), script.turns.len(), "{}", path.display());
+        for (turn, (g, i)) in generated.iter().zip(&interpreted).enumerate() {
+            let parsed: Transaction = serde_json::from_slice(g).unwrap();
+            let reserialised = serde_json::to_vec(&parsed).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(g),
+                String::from_utf8_lossy(&reserialised),
+                "{} turn {}: written bytes differ from serde's",
+                path.display(),
+                turn + 1
+            );
+            assert_eq!(
+                g,
+                i,
+                "{} turn {}: generated and interpreted bytes differ",
+                path.display(),
+                turn + 1
+            );
+        }
+    }
+}

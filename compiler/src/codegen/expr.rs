@@ -74,7 +74,7 @@ pub fn text(e: &Expr, names: &Names) -> TokenStream {
             let field = &names.vars[*v];
             quote!(rt::Cow::Borrowed(scope.vars.#field.as_str()))
         }
-        Expr::Slot(name) => quote!(scope.slot(#name)),
+        Expr::Slot(name) => quote!(scope.input.slot(#name)),
         Expr::Context(field) => {
             let variant = match field {
                 ContextField::TurnCount => quote!(TurnCount),
@@ -85,7 +85,7 @@ pub fn text(e: &Expr, names: &Names) -> TokenStream {
                 ContextField::LastServiceCallError => quote!(LastServiceCallError),
                 ContextField::LastServiceCallStatus => quote!(LastServiceCallStatus),
             };
-            quote!(scope.context(rt::ContextField::#variant))
+            quote!(scope.context.get(rt::ContextField::#variant))
         }
         Expr::IntentName => quote!(rt::Cow::Borrowed(scope.input.intent)),
         Expr::Dtmf => quote!(rt::Cow::Borrowed(scope.input.dtmf)),

@@ -648,8 +648,15 @@ fn option_u32(v: Option<u32>) -> TokenStream {
 fn say(template: &Option<ir::Template>, names: &Names) -> TokenStream {
     match template {
         Some(t) => {
-            let text = expr::string(t, names);
-            quote!({ let said = #text; scope.say(said); })
+            let body = expr::write(t, &quote!(out), names);
+            quote!({
+                let start = scope.said.begin();
+                {
+                    let out = scope.said.buffer();
+                    #body
+                }
+                scope.said.end(start);
+            })
         }
         None => quote!(),
     }
@@ -658,8 +665,26 @@ fn say(template: &Option<ir::Template>, names: &Names) -> TokenStream {
 fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> TokenStream {
     let statements = assignments.iter().map(|(v, t)| {
         let field = &names.vars[*v];
-        let value = expr::string(t, names);
-        quote!({ let value = #value; scope.vars.#field = value; })
+        match t.parts.as_slice() {
+            // A literal reuses the variable's buffer.
+            [] => quote!(scope.vars.#field.clear();),
+            [ir::Part::Text(text)] => {
+                quote!({ scope.vars.#field.clear(); scope.vars.#field.push_str(#text); })
+            }
+            // Otherwise the value is built in the scratch buffer (it may read the variable itself) and swapped
+            // in: no allocation once the buffers have grown.
+            _ => {
+                let body = expr::write(t, &quote!(out), names);
+                quote!({
+                    {
+                        let out = &mut *scope.scratch;
+                        out.clear();
+                        #body
+                    }
+                    ::std::mem::swap(&mut scope.vars.#field, &mut *scope.scratch);
+                })
+            }
+        }
     });
     quote!(#(#statements)*)
 }
@@ -698,6 +723,40 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
         .map(|i| unsuffixed(i as u64))
         .collect::<Vec<_>>();
     let has_user = !user.is_empty();
+    let user_count = unsuffixed(user.len() as u64);
+    let state_json: Vec<String> = flow
+        .states
+        .iter()
+        .map(|s| {
+            flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
+                s.id.clone(),
+                s.name.clone(),
+                s.dialog_name.clone(),
+            ))
+        })
+        .collect();
+    let global_json = flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
+        ir::GLOBAL_STATE_ID,
+        flow.global.name.clone(),
+        "main",
+    ));
+    let variable_prefixes: Vec<String> = flow
+        .variables
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{}{}",
+                if i == 0 { "[" } else { "}," },
+                flowc_runtime::json::variable_prefix(&v.name)
+            )
+        })
+        .collect();
+    let variables_end = if flow.variables.is_empty() {
+        "[]"
+    } else {
+        "}]"
+    };
     let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
         let s = unsuffixed(s as u64);
         state.prompts.iter().enumerate().map(move |(i, t)| {
@@ -764,6 +823,8 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
     let _ = state_count;
     quote! {
         static PROMPT_COUNTS: [u32; #state_count] = [ #(#prompt_counts,)* ];
+        /// The states' references as pre-escaped JSON, written into transactions as they are.
+        static STATE_JSON: [&str; #state_count] = [ #(#state_json,)* ];
 
         /// The flow, ready for `flowc_runtime::Engine::new`.
         pub struct Flow<S> {
@@ -807,7 +868,8 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
             }
 
             fn save_user(&self, vars: &Vars, out: &mut rt::Vec<rt::String>) {
-                #( out.push(vars.#user.clone()); )*
+                out.resize(#user_count, rt::String::new());
+                #( if let Some(slot) = out.get_mut(#user_index) { slot.clone_from(&vars.#user); } )*
             }
 
             fn load_user(&self, vars: &mut Vars, saved: &[rt::String]) {
@@ -816,6 +878,23 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
 
             fn has_user_vars(&self) -> bool {
                 #has_user
+            }
+
+            fn state_json(&self, state: rt::StateIx) -> Option<&str> {
+                STATE_JSON.get(state as usize).copied()
+            }
+
+            fn global_state_json(&self) -> Option<&str> {
+                Some(#global_json)
+            }
+
+            fn write_variables_json(&self, vars: &Vars, mask: bool, out: &mut rt::Vec<u8>) -> bool {
+                #(
+                    out.extend_from_slice(#variable_prefixes.as_bytes());
+                    rt::json::personal(out, &vars.#var_fields, mask);
+                )*
+                out.extend_from_slice(#variables_end.as_bytes());
+                true
             }
 
             fn state(&self, state: rt::StateIx) -> &rt::StateRef {
@@ -830,14 +909,14 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
                 PROMPT_COUNTS.get(state as usize).copied().unwrap_or(0)
             }
 
-            fn write_prompt(&self, state: rt::StateIx, index: u32, scope: &rt::Scope<'_, Vars>, out: &mut rt::String) {
+            fn write_prompt(&self, state: rt::StateIx, index: u32, scope: &rt::View<'_, Vars>, out: &mut rt::String) {
                 match (state, index) {
                     #(#prompts)*
                     _ => {}
                 }
             }
 
-            fn write_reprompt(&self, state: rt::StateIx, scope: &rt::Scope<'_, Vars>, out: &mut rt::String) -> bool {
+            fn write_reprompt(&self, state: rt::StateIx, scope: &rt::View<'_, Vars>, out: &mut rt::String) -> bool {
                 match state {
                     #(#reprompts)*
                     _ => false,

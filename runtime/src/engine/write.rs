@@ -1,0 +1,317 @@
+//! Writing a turn's transaction straight into the turn buffer as JSON, byte for byte what serde_json writes
+//! for the same [`Transaction`](crate::Transaction) (tested on every conversation script). Static parts come
+//! pre-escaped — from the engine (release, customSTT) or from generated code (state references, variable
+//! keys) — so a turn writes little more than its dynamic values.
+
+use std::io::Write;
+
+use super::turn::{By, Decided};
+use super::{Engine, TurnBuffer};
+use crate::chat::{ChatRequest, ChatResponse, ResponseElement};
+use crate::clock::Iso8601Ms;
+use crate::conversation::Conversation;
+use crate::flow::{Flow, FlowInfo};
+use crate::json;
+use crate::phone::PhoneRequest;
+use crate::privacy::Redact;
+use crate::store::SessionStore;
+use crate::transaction::{Handled, Platform, Variable};
+
+/// The request a turn answers.
+#[derive(Clone, Copy)]
+pub(super) enum Wire<'r> {
+    Phone(&'r PhoneRequest),
+    Chat(&'r ChatRequest),
+}
+
+impl Wire<'_> {
+    pub(super) fn platform(&self) -> Platform {
+        match self {
+            Wire::Phone(_) => Platform::PhoneV2,
+            Wire::Chat(_) => Platform::TextchatV2,
+        }
+    }
+}
+
+/// When the turn happened.
+pub(super) struct Stamp {
+    pub now: u64,
+    pub response_ms: u64,
+}
+
+/// `"releaseId":"…",`
+pub(super) fn release_json(release: &str) -> Vec<u8> {
+    let mut out = b"\"releaseId\":".to_vec();
+    json::string(&mut out, release);
+    out.push(b',');
+    out
+}
+
+/// `"customSTT":{"type":…,"id":…}`
+pub(super) fn stt_json(info: &FlowInfo) -> Vec<u8> {
+    let mut out = b"\"customSTT\":{\"type\":".to_vec();
+    json::string(&mut out, &info.stt_type);
+    out.extend_from_slice(b",\"id\":");
+    json::string(&mut out, &info.stt_id);
+    out.push(b'}');
+    out
+}
+
+const EMPTY_META: &[u8] =
+    br#""meta":{"errors":{"occurrences":0,"affectedSteps":[]},"warnings":{"occurrences":0,"affectedSteps":[]}},"#;
+const EMPTY_STATE: &[u8] = br#"{"id":"","name":"","dialogName":""}"#;
+
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+    /// Writes the transaction of a decided turn into `buffer`.
+    pub(super) fn write(
+        &self,
+        conv: &Conversation<F::Vars>,
+        decided: &Decided<'_>,
+        stamp: &Stamp,
+        requester: &str,
+        wire: Wire<'_>,
+        buffer: &mut TurnBuffer,
+    ) {
+        let mask = match wire {
+            Wire::Phone(request) => request.call_meta.privacy_enabled(),
+            Wire::Chat(_) => false,
+        };
+        let chat_id = match wire {
+            Wire::Chat(_) => Some(self.ids.transaction_id()),
+            Wire::Phone(_) => None,
+        };
+        let out = &mut buffer.json;
+        out.clear();
+        out.extend_from_slice(b"{\"transactionId\":");
+        match &chat_id {
+            Some(id) => json::string(out, id),
+            None => self.ids.write_transaction_id(out),
+        }
+        out.extend_from_slice(b",\"requestTimestamp\":\"");
+        let _ = write!(out, "{}", Iso8601Ms(stamp.now));
+        out.extend_from_slice(b"\",\"responseTime\":");
+        json::number(out, stamp.response_ms);
+        out.extend_from_slice(b",\"userContextId\":");
+        json::string(out, &conv.user_context_id);
+        out.push(b',');
+        out.extend_from_slice(&self.release_json);
+        out.extend_from_slice(b"\"requesterId\":");
+        json::personal(out, requester, mask);
+        out.extend_from_slice(b",\"intent\":{\"name\":");
+        json::string(out, decided.intent);
+        out.extend_from_slice(b",\"initialState\":");
+        self.write_state(out, By::State(decided.initial));
+        out.extend_from_slice(b",\"handledByState\":");
+        self.write_state(out, decided.by);
+        out.extend_from_slice(match decided.handled {
+            Handled::Locally => b",\"handled\":\"locally\",\"explicitlyHandled\":",
+            Handled::Globally => b",\"handled\":\"globally\",\"explicitlyHandled\":",
+        });
+        json::boolean(out, decided.explicit);
+        out.extend_from_slice(b",\"nextState\":");
+        self.write_state(out, By::State(decided.next));
+        out.extend_from_slice(b"},");
+        if decided.meta.errors.is_empty() && decided.meta.warnings.is_empty() {
+            out.extend_from_slice(EMPTY_META);
+        } else {
+            out.extend_from_slice(b"\"meta\":");
+            if mask {
+                let mut meta = decided.meta.clone();
+                meta.redact();
+                let _ = serde_json::to_writer(&mut *out, &meta);
+            } else {
+                let _ = serde_json::to_writer(&mut *out, &decided.meta);
+            }
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"variables\":");
+        if !self.flow.write_variables_json(&conv.vars, mask, out) {
+            let mut variables: Vec<Variable> = Vec::new();
+            self.flow.write_variables(&conv.vars, &mut variables);
+            out.push(b'[');
+            for (i, v) in variables.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(json::variable_prefix(&v.name).as_bytes());
+                json::personal(out, &v.value, mask);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.extend_from_slice(match wire.platform() {
+            Platform::PhoneV2 => b",\"platform\":\"phoneV2\",",
+            Platform::TextchatV2 => b",\"platform\":\"textchatV2\",",
+        });
+        if let Some(language) = &self.flow.info().language {
+            out.extend_from_slice(b"\"language\":");
+            json::string(out, language);
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"request\":");
+        match wire {
+            Wire::Phone(request) => self.write_phone(request, decided, mask, buffer),
+            Wire::Chat(request) => {
+                self.write_chat(request, decided, chat_id.unwrap_or_default(), buffer)
+            }
+        }
+        buffer.json.push(b'}');
+    }
+
+    fn write_state(&self, out: &mut Vec<u8>, by: By) {
+        match by {
+            By::Nothing => out.extend_from_slice(EMPTY_STATE),
+            By::Global => match self.flow.global_state_json() {
+                Some(fragment) => out.extend_from_slice(fragment.as_bytes()),
+                None => json::state(out, &self.flow.info().global_state),
+            },
+            By::State(s) => match self.flow.state_json(s) {
+                Some(fragment) => out.extend_from_slice(fragment.as_bytes()),
+                None => json::state(out, self.flow.state(s)),
+            },
+        }
+    }
+
+    fn write_phone(
+        &self,
+        request: &PhoneRequest,
+        decided: &Decided<'_>,
+        mask: bool,
+        buffer: &mut TurnBuffer,
+    ) {
+        let TurnBuffer {
+            json: out,
+            said,
+            reprompt,
+            scratch,
+            response,
+            platform_response,
+            ..
+        } = buffer;
+        if mask {
+            let mut masked = request.clone();
+            masked.redact();
+            let _ = serde_json::to_writer(&mut *out, &masked);
+        } else {
+            let _ = serde_json::to_writer(&mut *out, request);
+        }
+        scratch.clear();
+        for (i, piece) in said.pieces().enumerate() {
+            if i > 0 {
+                scratch.push(' ');
+            }
+            scratch.push_str(piece);
+        }
+        out.extend_from_slice(b",\"response\":");
+        let start = out.len();
+        self.write_phone_response(out, request, decided, scratch, reprompt, mask);
+        *response = (start, out.len());
+        platform_response.clear();
+        if mask {
+            // The platform gets the response in clear; only analytics are masked.
+            self.write_phone_response(
+                platform_response,
+                request,
+                decided,
+                scratch,
+                reprompt,
+                false,
+            );
+        }
+    }
+
+    fn write_phone_response(
+        &self,
+        out: &mut Vec<u8>,
+        request: &PhoneRequest,
+        decided: &Decided<'_>,
+        prompt: &str,
+        reprompt: &str,
+        mask: bool,
+    ) {
+        out.extend_from_slice(b"{\"callControlMessages\":");
+        match &decided.control {
+            None => out.extend_from_slice(b"[]"),
+            Some(message) => {
+                let mut messages = vec![message.clone()];
+                if mask {
+                    for m in &mut messages {
+                        let crate::phone::CallControlMessage::SipRefer { sip_headers, .. } = m;
+                        for h in sip_headers {
+                            if !h.value.is_empty() {
+                                h.value = crate::privacy::MASK.to_string();
+                            }
+                        }
+                    }
+                }
+                let _ = serde_json::to_writer(&mut *out, &messages);
+            }
+        }
+        out.extend_from_slice(b",\"continueListening\":");
+        json::boolean(out, !decided.ended);
+        out.extend_from_slice(b",\"prompt\":");
+        json::personal(out, prompt, mask);
+        out.extend_from_slice(b",\"reprompt\":");
+        json::personal(out, reprompt, mask);
+        out.extend_from_slice(b",\"callMeta\":");
+        if mask {
+            let mut meta = request.call_meta.clone();
+            meta.redact();
+            let _ = serde_json::to_writer(&mut *out, &meta);
+        } else {
+            let _ = serde_json::to_writer(&mut *out, &request.call_meta);
+        }
+        out.push(b',');
+        out.extend_from_slice(&self.stt_json);
+        if decided.end_talk {
+            out.extend_from_slice(b",\"endTalk\":true");
+        }
+        out.push(b'}');
+    }
+
+    fn write_chat(
+        &self,
+        request: &ChatRequest,
+        decided: &Decided<'_>,
+        transaction_id: String,
+        buffer: &mut TurnBuffer,
+    ) {
+        let out = &mut buffer.json;
+        let _ = serde_json::to_writer(&mut *out, request);
+        let response = ChatResponse {
+            api_version: if request.api_version.is_empty() {
+                crate::chat::CHAT_API_VERSION.to_string()
+            } else {
+                request.api_version.clone()
+            },
+            requester_id: request.requester_id.clone(),
+            session_id: request.session_id.clone(),
+            release_id: self.release.clone(),
+            conversation_id: Some(String::from_utf8_lossy(user_context(out)).into_owned()),
+            response_elements: buffer
+                .said
+                .pieces()
+                .enumerate()
+                .map(|(i, text)| ResponseElement::text(format!("{transaction_id}-{}", i + 1), text))
+                .collect(),
+            transaction_id: Some(transaction_id),
+            end_conversation: decided.ended,
+        };
+        out.extend_from_slice(b",\"response\":");
+        let start = out.len();
+        let _ = serde_json::to_writer(&mut *out, &response);
+        buffer.response = (start, out.len());
+        buffer.platform_response.clear();
+    }
+}
+
+/// The `userContextId` already written at the start of the transaction (the chat response's conversationId).
+fn user_context(out: &[u8]) -> &[u8] {
+    let key = b"\"userContextId\":\"";
+    let Some(start) = out.windows(key.len()).position(|w| w == key) else {
+        return b"";
+    };
+    let rest = &out[start + key.len()..];
+    let end = rest.iter().position(|b| *b == b'"').unwrap_or(0);
+    &rest[..end]
+}

@@ -1,0 +1,152 @@
+//! `cargo run --release -p flowc-tests --bin bench -- [--json] [--rustc]`: every benchmark of flowc in one
+//! process. Prints a table, or with `--json` one JSON object as the last line. Figures are measured in this
+//! run, ratios computed from them; nothing here asserts a time.
+
+mod compile;
+mod memory;
+mod rustc;
+mod turns;
+
+use serde_json::{Value, json};
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// The allocator, for the memory measurement.
+pub fn allocator() -> &'static StatsAlloc<std::alloc::System> {
+    GLOBAL
+}
+
+fn target(name: &str, figure: f64, limit: f64, unit: &str) -> Value {
+    json!({ "name": name, "figure": round(figure), "limit": limit, "unit": unit, "met": figure <= limit })
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let as_json = args.iter().any(|a| a == "--json");
+    let with_rustc = args.iter().any(|a| a == "--rustc");
+    if cfg!(debug_assertions) {
+        eprintln!("note: this is a debug build; run with --release for meaningful figures");
+    }
+
+    let per_flow = turns::measure_all();
+    let dispatch = &per_flow["dispatch_heavy"];
+    let generated = dispatch.generated_ns;
+    let interpreted = dispatch.interpreted_ns;
+    let floor = dispatch.floor_ns;
+    let compile = compile::measure();
+    let conversation_bytes = memory::idle_conversation_bytes();
+    let rustc = if with_rustc {
+        Some(rustc::measure())
+    } else {
+        None
+    };
+
+    let compile_json = json!({
+        "100": round(compile[0].1),
+        "1000": round(compile[1].1),
+        "10000": round(compile[2].1),
+    });
+    let scaling = compile[2].1 / compile[1].1.max(1e-9);
+    let targets = vec![
+        target(
+            "interpreted_over_generated >= 5 (as generated/interpreted <= 0.2)",
+            generated / interpreted,
+            0.2,
+            "ratio",
+        ),
+        target(
+            "generated_over_floor <= 1.0",
+            generated / floor,
+            1.0,
+            "ratio",
+        ),
+        target(
+            "generated_over_floor <= 0.5 (aim)",
+            generated / floor,
+            0.5,
+            "ratio",
+        ),
+        target(
+            "compile 10000 blocks <= 1000 ms",
+            compile[2].1,
+            1000.0,
+            "ms",
+        ),
+        target("compile 10000 / 1000 blocks <= 12", scaling, 12.0, "ratio"),
+        target(
+            "idle conversation <= 512 bytes",
+            conversation_bytes as f64,
+            512.0,
+            "bytes",
+        ),
+    ];
+    let mut report = json!({
+        "generated_turn_ns": round(generated),
+        "interpreted_turn_ns": round(interpreted),
+        "serialize_floor_ns": round(floor),
+        "interpreted_over_generated": round(interpreted / generated),
+        "generated_over_floor": round(generated / floor),
+        "per_flow": per_flow.iter().map(|(name, m)| (name.to_string(), m.to_json())).collect::<serde_json::Map<_, _>>(),
+        "compile_ms": compile_json,
+        "compile_scaling_10000_over_1000": round(scaling),
+        "conversation_bytes": conversation_bytes,
+        "targets": targets,
+    });
+    if let Some(r) = &rustc {
+        report["rustc_ms"] = r.clone();
+    }
+    if as_json {
+        println!("{report}");
+        return;
+    }
+    println!(
+        "flowc benchmarks (median ns per turn, including building and serialising the transaction)"
+    );
+    println!(
+        "{:<20} {:>14} {:>14} {:>14} {:>10} {:>10}",
+        "flow", "generated", "interpreted", "serde floor", "int/gen", "gen/floor"
+    );
+    for (name, m) in &per_flow {
+        println!(
+            "{:<20} {:>11.0} ns {:>11.0} ns {:>11.0} ns {:>10.2} {:>10.2}",
+            name,
+            m.generated_ns,
+            m.interpreted_ns,
+            m.floor_ns,
+            m.interpreted_ns / m.generated_ns,
+            m.generated_ns / m.floor_ns
+        );
+    }
+    println!();
+    for (blocks, ms) in &compile {
+        println!("compile {blocks:>6} blocks: {ms:>9.1} ms (parse + analyze + lower + codegen)");
+    }
+    println!("compile scaling 10000 / 1000 blocks: {scaling:.2}×");
+    println!(
+        "idle conversation (parcel flow, in-memory store, variable values excluded): {conversation_bytes} bytes"
+    );
+    if let Some(r) = &rustc {
+        println!("rustc on generated code: {r}");
+    }
+    println!();
+    for t in report["targets"].as_array().into_iter().flatten() {
+        println!(
+            "[{}] {}: {} (limit {} {})",
+            if t["met"].as_bool() == Some(true) {
+                "met"
+            } else {
+                "MISSED"
+            },
+            t["name"].as_str().unwrap_or(""),
+            t["figure"],
+            t["limit"],
+            t["unit"].as_str().unwrap_or("")
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Turn cost of the generated and the interpreted engine on the same conversation, against the cost of
+//! serialising an already-built transaction of the same shape with serde_json (the floor).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Instant;
+
+use flowc::interpret::Interpreter;
+use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
+use flowc_runtime::sink::{AnalyticsSink, SinkError};
+use flowc_runtime::{
+    DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction, TurnBuffer, TurnContext,
+};
+use flowc_tests::{dispatch_heavy, parcel_tracking};
+use serde_json::{Value, json};
+
+/// Figures for one flow.
+pub struct Measured {
+    pub generated_ns: f64,
+    pub interpreted_ns: f64,
+    pub floor_ns: f64,
+    pub turns: usize,
+}
+
+impl Measured {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "generated_turn_ns": super::round(self.generated_ns),
+            "interpreted_turn_ns": super::round(self.interpreted_ns),
+            "serialize_floor_ns": super::round(self.floor_ns),
+            "interpreted_over_generated": super::round(self.interpreted_ns / self.generated_ns),
+            "generated_over_floor": super::round(self.generated_ns / self.floor_ns),
+            "turns_per_sample": self.turns,
+        })
+    }
+}
+
+/// A sink that keeps nothing: the benchmark serialises the transaction itself.
+pub struct Discard;
+
+impl AnalyticsSink for Discard {
+    fn record(&self, _tx: &Transaction) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn record_json(&self, _json: &[u8]) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+fn meta() -> CallMeta {
+    CallMeta {
+        instance_id: Some("bench".into()),
+        call_id: Some("call-1".into()),
+        caller_id: Some("+4915100000001".into()),
+        session_id: Some("call-1".into()),
+        customer_id: Some("bench".into()),
+        production: Some(false),
+        is_privacy_enabled: Some(false),
+    }
+}
+
+fn said(intent: &str, slots: &[(&str, &str)]) -> PhoneRequest {
+    let mut r = PhoneRequest::event(meta(), PhoneEvent::Welcome);
+    r.event = None;
+    r.text = Some(intent.to_lowercase());
+    r.intent = Some(IntentGuess::named(intent));
+    if !slots.is_empty() {
+        r.slots = Some(Slots::List(
+            slots.iter().map(|(k, v)| Slot::new(*k, *v)).collect(),
+        ));
+    }
+    r
+}
+
+/// Requests that open a call, and a cycle of requests that keeps it going forever.
+fn conversation(flow: &str) -> (Vec<PhoneRequest>, Vec<PhoneRequest>) {
+    let welcome = PhoneRequest::event(meta(), PhoneEvent::Welcome);
+    match flow {
+        "dispatch_heavy" => (
+            vec![welcome],
+            [
+                "Topic05", "Topic25", "Topic45", "Confirm", "Topic12", "Topic38", "Topic59",
+                "Topic01", "Topic33",
+            ]
+            .iter()
+            .map(|i| said(i, &[]))
+            .collect(),
+        ),
+        _ => (
+            vec![welcome, said("TrackParcel", &[])],
+            vec![
+                said("ProvideNumber", &[("number", "12345678")]),
+                said("Affirm", &[]),
+            ],
+        ),
+    }
+}
+
+/// The parcel services, typed, as a team would write them.
+struct ParcelBackend;
+
+impl parcel_tracking::Services for ParcelBackend {
+    fn lookup_parcel(
+        &self,
+        _input: parcel_tracking::LookupParcelInput<'_>,
+        _context: &TurnContext,
+    ) -> Result<parcel_tracking::LookupParcelOutput, ServiceError> {
+        let mut out = parcel_tracking::LookupParcelOutput::new(
+            parcel_tracking::LookupParcelBranch::InTransit,
+        );
+        out.parcel_status = Some("on the truck".into());
+        out.delivery_date = Some("tomorrow".into());
+        out.crm_ticket_id = Some("T-1".into());
+        Ok(out)
+    }
+
+    fn close_ticket(
+        &self,
+        _input: parcel_tracking::CloseTicketInput<'_>,
+        _context: &TurnContext,
+    ) -> Result<parcel_tracking::CloseTicketOutput, ServiceError> {
+        Ok(parcel_tracking::CloseTicketOutput::new(
+            parcel_tracking::CloseTicketBranch::Closed,
+        ))
+    }
+}
+
+/// The same answers for the interpreter.
+struct DynamicParcelBackend;
+
+impl DynamicServices for DynamicParcelBackend {
+    fn call(
+        &self,
+        service: &str,
+        _inputs: &[(&str, &str)],
+        _context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        match service {
+            "lookupParcel" => Ok(ServiceReply {
+                branch: "inTransit".into(),
+                outputs: vec![
+                    ("parcelStatus".into(), "on the truck".into()),
+                    ("deliveryDate".into(), "tomorrow".into()),
+                    ("crmTicketId".into(), "T-1".into()),
+                ],
+            }),
+            _ => Ok(ServiceReply {
+                branch: "closed".into(),
+                outputs: Vec::new(),
+            }),
+        }
+    }
+}
+
+const SAMPLES: usize = 31;
+const TURNS_PER_SAMPLE: usize = 2_000;
+
+/// Median ns per turn: each sample plays `TURNS_PER_SAMPLE` turns of the cycle; each turn decides,
+/// builds and writes its transaction into the reused turn buffer (and hands it to the sink).
+fn turn_ns<F: Flow>(
+    engine: &Engine<F>,
+    opening: &[PhoneRequest],
+    cycle: &[PhoneRequest],
+) -> (f64, Transaction) {
+    let mut buffer = TurnBuffer::new();
+    for r in opening {
+        engine.play_phone(r, &mut buffer).expect("bench request");
+    }
+    let mut run = |turns: usize| {
+        for i in 0..turns {
+            engine
+                .play_phone(&cycle[i % cycle.len()], &mut buffer)
+                .expect("bench request");
+            black_box(buffer.transaction_json());
+        }
+    };
+    run(TURNS_PER_SAMPLE); // warm up
+    let mut samples: Vec<f64> = (0..SAMPLES)
+        .map(|_| {
+            let start = Instant::now();
+            run(TURNS_PER_SAMPLE);
+            start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    let last: Transaction =
+        serde_json::from_slice(buffer.transaction_json()).expect("a transaction");
+    (samples[SAMPLES / 2], last)
+}
+
+/// Median ns to serialise an already-built transaction.
+fn floor_ns(tx: &Transaction) -> f64 {
+    let mut buffer = Vec::with_capacity(8192);
+    let mut samples: Vec<f64> = (0..SAMPLES)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..TURNS_PER_SAMPLE {
+                buffer.clear();
+                serde_json::to_writer(&mut buffer, black_box(tx)).expect("serialise");
+                black_box(&buffer);
+            }
+            start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[SAMPLES / 2]
+}
+
+fn ir_of(file: &str) -> flowc::ir::Flow {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/");
+    let source = std::fs::read_to_string(format!("{path}{file}")).expect("flow file");
+    flowc::compile_source(file, &source).expect("clean flow").0
+}
+
+fn measure<G: Flow, I: Flow>(name: &str, generated: G, interpreted: I) -> Measured {
+    let (opening, cycle) = conversation(name);
+    let generated = Engine::new(generated).deterministic().with_sink(Discard);
+    let interpreted = Engine::new(interpreted).deterministic().with_sink(Discard);
+    let (generated_ns, tx) = turn_ns(&generated, &opening, &cycle);
+    let (interpreted_ns, _) = turn_ns(&interpreted, &opening, &cycle);
+    Measured {
+        generated_ns,
+        interpreted_ns,
+        floor_ns: floor_ns(&tx),
+        turns: TURNS_PER_SAMPLE,
+    }
+}
+
+/// Every flow of the benchmark.
+pub fn measure_all() -> BTreeMap<&'static str, Measured> {
+    let mut out = BTreeMap::new();
+    out.insert(
+        "dispatch_heavy",
+        measure(
+            "dispatch_heavy",
+            dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices)),
+            Interpreter::new(ir_of("dispatch_heavy.yaml"), flowc_runtime::NoServices),
+        ),
+    );
+    out.insert(
+        "parcel_tracking",
+        measure(
+            "parcel_tracking",
+            parcel_tracking::Flow::new(ParcelBackend),
+            Interpreter::new(ir_of("parcel_tracking.yaml"), DynamicParcelBackend),
+        ),
+    );
+    out
+}
