@@ -7,6 +7,7 @@ mod graph;
 mod run;
 mod simulate;
 mod test;
+mod webhook;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Run(run::Args),
     /// Play conversation scripts and compare their transactions with stored snapshots.
     Test(test::Args),
+    /// Send Parloa's health check to an Analytics Webhook: exit 0 when it answers 200, 1 otherwise.
+    WebhookCheck(webhook::CheckArgs),
 }
 
 /// What a subcommand ends with, mapped to the documented exit codes.
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::WebhookCheck(args) => webhook::check(args),
     };
     ExitCode::from(match outcome {
         Outcome::Clean => 0,

@@ -38,6 +38,8 @@ pub struct Args {
     /// Take service stubs from a conversation script's `services:` section.
     #[arg(long, value_name = "SCRIPT")]
     stubs: Option<PathBuf>,
+    #[command(flatten)]
+    webhook: super::webhook::RunArgs,
 }
 
 /// The platforms a request can come from.
@@ -90,6 +92,9 @@ pub fn run(args: Args) -> Outcome {
         None if args.requests.is_some() => Arc::new(JsonLinesSink::new(std::io::stdout())),
         None => Arc::new(MemorySink::new()),
     };
+    let Some((sink, webhook)) = super::webhook::attach(&args.webhook, sink) else {
+        return Outcome::Trouble;
+    };
     let mut engine = Engine::new(interpreter).with_shared_sink(sink);
     if args.deterministic {
         engine = engine.deterministic();
@@ -105,6 +110,7 @@ pub fn run(args: Args) -> Outcome {
         eprintln!("error: cannot write transactions: {e}");
         return Outcome::Trouble;
     }
+    webhook.finish();
     outcome
 }
 

@@ -1,0 +1,871 @@
+//! The Analytics Webhook sink (feature `http`): POSTs transactions to a
+//! team's webhook in batches, as JSON arrays, the way Parloa does, without
+//! losing any on the way.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use flowc_runtime::webhook::{WebhookConfig, WebhookEndpoint, WebhookSink};
+//!
+//! let endpoint = WebhookEndpoint::new("https://analytics.example.com/parloa")
+//!     .bearer("s3cret")
+//!     .header("X-Team", "parcel");
+//! let sink = WebhookSink::new(
+//!     WebhookConfig::new(endpoint, "/var/spool/flowc")
+//!         .batch_size(200)
+//!         .max_delay(Duration::from_millis(500)),
+//! )?;
+//! // engine = engine.with_shared_sink(std::sync::Arc::new(sink)); …
+//! # Ok::<(), flowc_runtime::webhook::WebhookError>(())
+//! ```
+//!
+//! # Delivery: at least once
+//!
+//! [`AnalyticsSink::record`] (and `record_json`, which the engine calls with
+//! the transaction's JSON already written) writes the transaction to the
+//! spool (below) before it returns; a batch leaves the spool only after the receiver
+//! answered 2xx for it. A transaction whose `record` returned `Ok` therefore
+//! reaches the receiver even if the receiver is down or slow, or the process
+//! is killed (`SIGKILL` included): the next sink opened on the same spool
+//! directory sends it. The price is that a batch can arrive twice (the
+//! receiver stored it but the 2xx was lost, or the process died between the
+//! 2xx and the deletion). **Receivers must deduplicate by `transactionId`.**
+//!
+//! # Spool format
+//!
+//! The spool is a directory with one file per batch, `<batch number>.jsonl`
+//! (20 digits, so the names sort in delivery order), holding one compact
+//! transaction per line (JSON lines: readable with `jq`, replayable with any
+//! tool). The open batch is appended to with one `write(2)` per transaction;
+//! when it is full (`batch_size`) or old (`max_delay`) it is sealed and
+//! handed to the sender. Also in the directory: `lock` (an advisory lock: one
+//! sink per spool), `webhook-url` (a spool holding batches for another URL is
+//! refused), and `rejected/` (batches the receiver refused, and lines that
+//! were not JSON). When the data is `fsync`ed is the [`SyncPolicy`]. On start,
+//! the batches left by an earlier run are read once (to count them and to
+//! cut off a torn last line: the process died inside a write, so that
+//! `record` never returned) and sent first, oldest first; their lines are
+//! checked again when sent, and a line that is not JSON is set aside in
+//! `rejected/` rather than spoiling its batch.
+//!
+//! # Threads and memory
+//!
+//! `record` runs on the caller's thread, under one lock: it appends the
+//! serialized transaction to the open batch file and to the open batch's
+//! buffer, and seals the batch when full. One sender thread per sink seals batches whose
+//! `max_delay` ran out and POSTs sealed batches one at a time, in order, over
+//! a kept-alive connection. A sealed batch stays in memory for the sender
+//! only while the memory queue holds fewer than `queue_capacity`
+//! transactions; otherwise it waits on disk only and the sender reads it back
+//! when its turn comes. Memory is therefore bounded by the open batch, the
+//! queue and the one batch in flight (plus 16 bytes per batch left by an
+//! earlier run), however slow the receiver is; the backlog lives on disk. Under [`SyncPolicy::Batch`] a third thread
+//! `fsync`s sealed batch files in the background, so `record` never waits
+//! for the disk.
+//!
+//! # Retries
+//!
+//! Connection errors, timeouts, 408, 429 and 5xx are retried with
+//! exponential backoff and jitter ([`RetryPolicy`]), waiting at least what a
+//! `Retry-After` header asks for, for as long as the sink runs. Any other
+//! answer (3xx, other 4xx) rejects the batch at once: it is moved to
+//! `rejected/`, counted in [`WebhookStats::failed`], and reported by the next
+//! [`AnalyticsSink::flush`]. Redirects are not followed.
+//!
+//! # Shutdown
+//!
+//! [`WebhookSink::flush_within`] seals the open batch and waits until the
+//! spool is empty or the time is up. [`WebhookSink::shutdown`] does the same
+//! and stops the sender; what was not delivered by the deadline stays in the
+//! spool for the next start. Both `fsync` what they leave behind. Dropping
+//! the sink shuts it down with no grace period (waiting only for a request
+//! already in flight, at most the endpoint's timeout).
+//!
+//! # Health check
+//!
+//! [`WebhookEndpoint::health_check`] sends what Parloa sends before it
+//! enables a webhook: an empty-body POST with the header
+//! `parloa-health-check: 1` (and the custom headers and token); the receiver
+//! must answer 200. `flowc webhook-check URL` runs it from the command line.
+//!
+//! # Counters
+//!
+//! [`WebhookSink::stats`]: `spooled`, `sent`, `retried`, `failed`, plus
+//! `replayed`, `overflowed`, and the gauges `pending` and `queued`
+//! ([`WebhookStats`]). [`WebhookSink::last_error`] says what went wrong last.
+
+mod client;
+mod config;
+mod error;
+mod spool;
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::sink::{AnalyticsSink, SinkError};
+use crate::transaction::Transaction;
+
+use client::{Attempt, Client};
+pub use config::{RetryPolicy, SyncPolicy, WebhookConfig, WebhookEndpoint, parse_header_line};
+pub use error::WebhookError;
+use spool::Spool;
+
+/// Counters of a [`WebhookSink`], from [`WebhookSink::stats`].
+///
+/// `spooled`, `replayed`, `sent`, `retried`, `failed` and `overflowed` only
+/// grow; `pending`, `queued` are gauges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebhookStats {
+    /// Transactions `record` wrote to the spool.
+    pub spooled: u64,
+    /// Transactions found in the spool at start (left by an earlier run).
+    pub replayed: u64,
+    /// Transactions the receiver acknowledged with 2xx.
+    pub sent: u64,
+    /// POSTs that failed (connection error, timeout, 408, 429, 5xx) and were retried.
+    pub retried: u64,
+    /// Transactions not delivered for good: refused by the receiver (3xx,
+    /// 4xx other than 408 and 429), or not JSON when read back from the
+    /// spool. Kept in the spool's `rejected/` folder.
+    pub failed: u64,
+    /// Transactions whose batch did not fit the memory queue and was read back from disk.
+    pub overflowed: u64,
+    /// Transactions in the spool, not yet delivered or rejected.
+    pub pending: u64,
+    /// Transactions of sealed batches held in memory now (at most `queue_capacity`).
+    pub queued: u64,
+    /// The highest `queued` seen.
+    pub max_queued: u64,
+}
+
+/// The batch being filled.
+#[derive(Debug)]
+struct OpenBatch {
+    seq: u64,
+    file: File,
+    /// Bytes in the file (for rolling back a failed write).
+    len: u64,
+    /// `[` followed by the batch's lines.
+    buf: Vec<u8>,
+    count: u64,
+    /// When `max_delay` runs out.
+    due: Instant,
+}
+
+/// A sealed batch kept in memory.
+#[derive(Debug)]
+struct MemBatch {
+    seq: u64,
+    count: u64,
+    buf: Vec<u8>,
+}
+
+/// What the sender takes next.
+#[derive(Debug)]
+struct Job {
+    seq: u64,
+    /// Left by an earlier run: its lines are checked before sending.
+    replayed: bool,
+    /// `(buffer, count)` when the batch is in memory; read from disk otherwise.
+    mem: Option<(Vec<u8>, u64)>,
+}
+
+#[derive(Debug)]
+struct State {
+    open: Option<OpenBatch>,
+    next_seq: u64,
+    /// Batches of an earlier run, oldest first: `(number, transactions)`.
+    replay: VecDeque<(u64, u64)>,
+    /// Sealed batches of this run are `next_send..sealed_end`.
+    next_send: u64,
+    sealed_end: u64,
+    /// In-memory copies of some of them, in order.
+    mem: VecDeque<MemBatch>,
+    in_flight: bool,
+    /// Set by `shutdown`: deliver until then, then stop.
+    closing: Option<Instant>,
+    sender_done: bool,
+    /// Sealed batch files not yet `fsync`ed ([`SyncPolicy::Batch`]), oldest first.
+    unsynced: VecDeque<(u64, File)>,
+    /// The sync thread is `fsync`ing a file now.
+    syncing: bool,
+    /// Tells the sync thread to stop once `unsynced` is empty.
+    syncer_stop: bool,
+    stats: WebhookStats,
+    /// `stats.failed` at the last `flush`.
+    reported_failed: u64,
+    last_error: Option<String>,
+    last_rejection: Option<String>,
+    /// Buffer capacity hint for the next open batch.
+    buf_hint: usize,
+}
+
+impl State {
+    fn drained(&self) -> bool {
+        self.open.is_none()
+            && self.replay.is_empty()
+            && self.next_send == self.sealed_end
+            && !self.in_flight
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    client: Client,
+    spool: Spool,
+    batch_size: u64,
+    max_delay: Duration,
+    queue_capacity: u64,
+    flush_timeout: Duration,
+    retry: RetryPolicy,
+    sync: SyncPolicy,
+    state: Mutex<State>,
+    /// Wakes the sender: a batch was opened or sealed, or shutdown began.
+    work: Condvar,
+    /// Wakes flushers: a batch was delivered, rejected or synced, or the sender stopped.
+    progress: Condvar,
+    /// Wakes the sync thread: a batch was sealed, or shutdown began.
+    sync_work: Condvar,
+}
+
+/// Lock a mutex, taking the data even if a panicking thread poisoned it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// An [`AnalyticsSink`] that POSTs JSON arrays of transactions to a webhook,
+/// through a durable on-disk spool. See the [module docs](self) for the design.
+#[derive(Debug)]
+pub struct WebhookSink {
+    shared: Arc<Shared>,
+    /// Taken by `shutdown`.
+    threads: Mutex<Option<Threads>>,
+}
+
+/// The sender and, under [`SyncPolicy::Batch`], the sync thread.
+#[derive(Debug)]
+struct Threads {
+    sender: JoinHandle<()>,
+    syncer: Option<JoinHandle<()>>,
+}
+
+impl WebhookSink {
+    /// Checks the configuration (URL, headers, settings), opens and locks the
+    /// spool directory (creating it), queues the batches an earlier run left
+    /// there, and starts the sender thread.
+    pub fn new(config: WebhookConfig) -> Result<Self, WebhookError> {
+        if config.batch_size == 0 {
+            return Err(WebhookError::InvalidConfig(
+                "the batch size must be at least 1".to_owned(),
+            ));
+        }
+        let client = Client::new(&config.endpoint)?;
+        let (spool, recovered) = Spool::open(&config.spool_dir, client.url())?;
+        let replayed: u64 = recovered.batches.iter().map(|(_, n)| n).sum();
+        let state = State {
+            open: None,
+            next_seq: recovered.next_seq,
+            replay: recovered.batches,
+            next_send: recovered.next_seq,
+            sealed_end: recovered.next_seq,
+            mem: VecDeque::new(),
+            in_flight: false,
+            closing: None,
+            sender_done: false,
+            unsynced: VecDeque::new(),
+            syncing: false,
+            syncer_stop: false,
+            stats: WebhookStats {
+                replayed,
+                pending: replayed,
+                ..WebhookStats::default()
+            },
+            reported_failed: 0,
+            last_error: None,
+            last_rejection: None,
+            buf_hint: 4096,
+        };
+        let shared = Arc::new(Shared {
+            client,
+            spool,
+            batch_size: config.batch_size as u64,
+            max_delay: config.max_delay,
+            queue_capacity: config.queue_capacity as u64,
+            flush_timeout: config.flush_timeout,
+            retry: config.retry,
+            sync: config.sync,
+            state: Mutex::new(state),
+            work: Condvar::new(),
+            progress: Condvar::new(),
+            sync_work: Condvar::new(),
+        });
+        let spawn = |name: &str, body: fn(&Shared)| {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(move || body(&shared))
+                .map_err(|source| WebhookError::Spool {
+                    path: config.spool_dir.clone(),
+                    source,
+                })
+        };
+        let syncer = match config.sync {
+            SyncPolicy::Batch => Some(spawn("flowc-webhook-sync", syncer_loop)?),
+            SyncPolicy::Record => None,
+        };
+        let sender = spawn("flowc-webhook", sender_loop).inspect_err(|_| {
+            lock(&shared.state).syncer_stop = true;
+            shared.sync_work.notify_all();
+        })?;
+        Ok(Self {
+            shared,
+            threads: Mutex::new(Some(Threads { sender, syncer })),
+        })
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> WebhookStats {
+        lock(&self.shared.state).stats
+    }
+
+    /// The last delivery problem (retried or rejected), if any.
+    pub fn last_error(&self) -> Option<String> {
+        lock(&self.shared.state).last_error.clone()
+    }
+
+    /// The spool directory.
+    pub fn spool_dir(&self) -> &Path {
+        self.shared.spool.dir()
+    }
+
+    /// The webhook URL.
+    pub fn url(&self) -> &str {
+        self.shared.client.url()
+    }
+
+    /// Seals the open batch and waits up to `timeout` for every spooled
+    /// transaction to be delivered (or rejected). Returns whether the spool is
+    /// empty; what is left stays in the spool and is still being sent.
+    ///
+    /// When the spool is not empty by then, its files are `fsync`ed before
+    /// this returns: what is left is safe from a machine crash too.
+    pub fn flush_within(&self, timeout: Duration) -> Result<bool, SinkError> {
+        let deadline = Instant::now() + timeout;
+        self.seal_now();
+        let mut st = lock(&self.shared.state);
+        loop {
+            if st.drained() {
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if st.sender_done || now >= deadline {
+                drop(st);
+                self.shared.sync_all()?;
+                return Ok(false);
+            }
+            st = self
+                .shared
+                .progress
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Seals the open batch, delivers what it can within `timeout`, then stops
+    /// the sender; returns the final counters (`pending` is what stays in the
+    /// spool for the next start). Later calls only seal the open batch.
+    /// Transactions recorded after shutdown are spooled, not sent.
+    pub fn shutdown(&self, timeout: Duration) -> WebhookStats {
+        let deadline = Instant::now() + timeout;
+        self.seal_now();
+        if let Some(Threads { sender, syncer }) = lock(&self.threads).take() {
+            lock(&self.shared.state).closing = Some(deadline);
+            self.shared.work.notify_all();
+            // The sender stops by the deadline (its requests are cut to it); it only panics on a bug.
+            let _ = sender.join();
+            lock(&self.shared.state).syncer_stop = true;
+            self.shared.sync_work.notify_all();
+            if let Some(syncer) = syncer {
+                let _ = syncer.join();
+            }
+        }
+        if let Err(e) = self.shared.sync_all() {
+            lock(&self.shared.state).last_error = Some(e.to_string());
+        }
+        let mut st = lock(&self.shared.state);
+        st.sender_done = true;
+        self.shared.progress.notify_all();
+        st.stats
+    }
+
+    /// Seals the open batch.
+    fn seal_now(&self) {
+        seal(&self.shared, &mut lock(&self.shared.state));
+        self.shared.work.notify_all();
+    }
+
+    /// Appends one line (compact JSON and `\n`) to the open batch, opening
+    /// and sealing batches as needed.
+    fn append(&self, line: &[u8]) -> Result<(), SinkError> {
+        let shared = &*self.shared;
+        let mut st = lock(&shared.state);
+        let mut opened = false;
+        if st.open.is_none() {
+            let seq = st.next_seq;
+            let file = shared.spool.create(seq)?;
+            if shared.sync == SyncPolicy::Record {
+                shared.spool.sync_dir()?;
+            }
+            st.next_seq += 1;
+            let mut buf = Vec::with_capacity(st.buf_hint);
+            buf.push(b'[');
+            st.open = Some(OpenBatch {
+                seq,
+                file,
+                len: 0,
+                buf,
+                count: 0,
+                due: Instant::now() + shared.max_delay,
+            });
+            opened = true;
+        }
+        let Some(open) = st.open.as_mut() else {
+            unreachable!("an open batch was just ensured");
+        };
+        if let Err(e) = open.file.write_all(line) {
+            // Take back a partial line so the file holds whole lines only.
+            if open.file.set_len(open.len).is_err() {
+                seal(shared, &mut st);
+                drop(st);
+                shared.work.notify_all();
+            }
+            return Err(e.into());
+        }
+        if shared.sync == SyncPolicy::Record {
+            open.file.sync_data()?;
+        }
+        open.len += line.len() as u64;
+        open.buf.extend_from_slice(line);
+        open.count += 1;
+        let full = open.count >= shared.batch_size;
+        st.stats.spooled += 1;
+        st.stats.pending += 1;
+        if !full {
+            drop(st);
+            if opened {
+                shared.work.notify_all();
+            }
+            return Ok(());
+        }
+        seal(shared, &mut st);
+        drop(st);
+        shared.work.notify_all();
+        Ok(())
+    }
+}
+
+impl Drop for WebhookSink {
+    fn drop(&mut self) {
+        self.shutdown(Duration::ZERO);
+    }
+}
+
+impl AnalyticsSink for WebhookSink {
+    /// Writes the transaction to the spool (and `fsync`s as the
+    /// [`SyncPolicy`] says) before returning; the sender thread delivers it.
+    fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
+        let mut line = serde_json::to_vec(tx)?;
+        line.push(b'\n');
+        self.append(&line)
+    }
+
+    /// Spools the JSON as it is (the engine's compact transaction JSON);
+    /// JSON spread over several lines is parsed and written compactly first.
+    fn record_json(&self, json: &[u8]) -> Result<(), SinkError> {
+        if json.contains(&b'\n') {
+            let tx: Transaction = serde_json::from_slice(json)?;
+            return self.record(&tx);
+        }
+        if json.trim_ascii_start().first() != Some(&b'{') {
+            return Err(SinkError::Other(
+                "webhook sink: a transaction must be a JSON object".to_owned(),
+            ));
+        }
+        let mut line = Vec::with_capacity(json.len() + 1);
+        line.extend_from_slice(json);
+        line.push(b'\n');
+        self.append(&line)
+    }
+
+    /// Seals the open batch and waits up to the configured flush timeout for
+    /// delivery. `Ok` when everything is delivered or safely in the spool
+    /// (still being sent); an error when the receiver rejected transactions
+    /// since the last flush.
+    fn flush(&self) -> Result<(), SinkError> {
+        self.flush_within(self.shared.flush_timeout)?;
+        let mut st = lock(&self.shared.state);
+        let rejected = st.stats.failed - st.reported_failed;
+        if rejected == 0 {
+            return Ok(());
+        }
+        st.reported_failed = st.stats.failed;
+        Err(SinkError::Other(format!(
+            "webhook {} did not take {rejected} transaction(s) ({}); they are kept in {}",
+            self.shared.client.url(),
+            st.last_rejection.as_deref().unwrap_or("rejected"),
+            self.shared.spool.dir().join(spool::REJECTED).display(),
+        )))
+    }
+}
+
+/// Seals the open batch, if any: it joins the sealed range, in memory when
+/// the queue has room, and the sync thread's queue under [`SyncPolicy::Batch`].
+fn seal(shared: &Shared, st: &mut State) {
+    let Some(open) = st.open.take() else {
+        return;
+    };
+    st.sealed_end = open.seq + 1;
+    st.buf_hint = open.buf.len().max(st.buf_hint);
+    if st.stats.queued + open.count <= shared.queue_capacity {
+        st.stats.queued += open.count;
+        st.stats.max_queued = st.stats.max_queued.max(st.stats.queued);
+        st.mem.push_back(MemBatch {
+            seq: open.seq,
+            count: open.count,
+            buf: open.buf,
+        });
+    } else {
+        st.stats.overflowed += open.count;
+    }
+    if shared.sync == SyncPolicy::Batch {
+        st.unsynced.push_back((open.seq, open.file));
+        shared.sync_work.notify_one();
+    }
+}
+
+impl Shared {
+    /// `fsync`s every sealed batch file the sync thread has not reached, then the directory.
+    fn sync_all(&self) -> Result<(), SinkError> {
+        if self.sync == SyncPolicy::Record {
+            return Ok(());
+        }
+        let mut st = lock(&self.state);
+        let files = std::mem::take(&mut st.unsynced);
+        while st.syncing {
+            st = self
+                .progress
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(st);
+        for (seq, file) in files {
+            if self.spool.path(seq).exists() {
+                file.sync_data()?;
+            }
+        }
+        self.spool.sync_dir()?;
+        Ok(())
+    }
+
+    /// Counts a finished batch and wakes flushers.
+    fn finish(&self, update: impl FnOnce(&mut State)) {
+        let mut st = lock(&self.state);
+        update(&mut st);
+        st.in_flight = false;
+        drop(st);
+        self.progress.notify_all();
+    }
+}
+
+/// Waits for the next batch to send, sealing batches whose `max_delay` ran
+/// out; `None` when shutting down.
+fn next_job(shared: &Shared) -> Option<Job> {
+    let mut st = lock(&shared.state);
+    loop {
+        let now = Instant::now();
+        if st.closing.is_some_and(|deadline| now >= deadline) {
+            return None;
+        }
+        if st.open.as_ref().is_some_and(|open| now >= open.due) {
+            seal(shared, &mut st);
+            continue;
+        }
+        if let Some((seq, _)) = st.replay.pop_front() {
+            st.in_flight = true;
+            return Some(Job {
+                seq,
+                replayed: true,
+                mem: None,
+            });
+        }
+        if st.next_send < st.sealed_end {
+            let seq = st.next_send;
+            st.next_send += 1;
+            st.in_flight = true;
+            let mem = match st.mem.front() {
+                Some(batch) if batch.seq == seq => st.mem.pop_front().map(|b| {
+                    st.stats.queued -= b.count;
+                    (b.buf, b.count)
+                }),
+                _ => None,
+            };
+            return Some(Job {
+                seq,
+                replayed: false,
+                mem,
+            });
+        }
+        if st.closing.is_some() {
+            return None;
+        }
+        st = match st.open.as_ref().map(|open| open.due) {
+            Some(due) => {
+                shared
+                    .work
+                    .wait_timeout(st, due.saturating_duration_since(now))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            None => shared.work.wait(st).unwrap_or_else(PoisonError::into_inner),
+        };
+    }
+}
+
+/// The sender thread: batches in order, one at a time, until shutdown.
+fn sender_loop(shared: &Shared) {
+    let mut random = Jitter::new();
+    while let Some(job) = next_job(shared) {
+        deliver(shared, job, &mut random);
+    }
+    let mut st = lock(&shared.state);
+    st.in_flight = false;
+    st.sender_done = true;
+    drop(st);
+    shared.progress.notify_all();
+}
+
+/// Sends one batch until it is delivered, rejected, or shutdown's deadline passes.
+fn deliver(shared: &Shared, job: Job, random: &mut Jitter) {
+    let seq = job.seq;
+    let (body, count, corrupt) = match job.mem {
+        Some((buf, count)) => (spool::array_in_place(buf).0, count, 0),
+        None => {
+            let mut attempt = 0;
+            let bytes = loop {
+                match shared.spool.read(seq) {
+                    Ok(bytes) => break bytes,
+                    Err(e) => {
+                        let error = format!(
+                            "cannot read spooled batch {}: {e}",
+                            shared.spool.path(seq).display()
+                        );
+                        lock(&shared.state).last_error = Some(error);
+                        let delay = shared.retry.delay(attempt, random.next(), None);
+                        attempt += 1;
+                        if !pause(shared, delay) {
+                            return shared.finish(|_| {});
+                        }
+                    }
+                }
+            };
+            let Some(bytes) = bytes else {
+                // Gone (delivered by an earlier sink, or removed by hand).
+                return shared.finish(|_| {});
+            };
+            if !job.replayed {
+                // Written by this process, whole lines only (a failed write is rolled back).
+                let (body, count) = spool::array_in_place(bytes);
+                (body, count, 0)
+            } else {
+                let batch = spool::array_from_disk(&bytes);
+                if batch.corrupt_count > 0 {
+                    if let Err(e) = shared.spool.keep_corrupt(seq, &batch.corrupt) {
+                        lock(&shared.state).last_error =
+                            Some(format!("cannot keep unreadable lines of batch {seq}: {e}"));
+                        return shared.finish(|_| {});
+                    }
+                    let message = format!(
+                        "{} line(s) of spooled batch {seq} are not JSON",
+                        batch.corrupt_count
+                    );
+                    let mut st = lock(&shared.state);
+                    st.last_error = Some(message.clone());
+                    st.last_rejection = Some(message);
+                }
+                (batch.body, batch.count, batch.corrupt_count)
+            }
+        }
+    };
+    if count == 0 {
+        let _ = shared.spool.remove(seq);
+        return shared.finish(|st| {
+            st.stats.failed += corrupt;
+            st.stats.pending = st.stats.pending.saturating_sub(corrupt);
+        });
+    }
+    let mut attempt = 0;
+    loop {
+        let timeout = {
+            let st = lock(&shared.state);
+            match st.closing {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            }
+        };
+        if timeout.is_zero() {
+            return shared.finish(|_| {});
+        }
+        match shared.client.post(&body, timeout) {
+            Attempt::Delivered => {
+                let removed = shared.spool.remove(seq);
+                return shared.finish(|st| {
+                    st.stats.sent += count;
+                    st.stats.failed += corrupt;
+                    st.stats.pending = st.stats.pending.saturating_sub(count + corrupt);
+                    if let Err(e) = removed {
+                        st.last_error = Some(format!(
+                            "delivered batch {} could not be deleted (it will be sent again): {e}",
+                            shared.spool.path(seq).display()
+                        ));
+                    }
+                });
+            }
+            Attempt::Retry {
+                reason,
+                retry_after,
+            } => {
+                {
+                    let mut st = lock(&shared.state);
+                    st.stats.retried += 1;
+                    st.last_error = Some(reason);
+                }
+                let delay = shared.retry.delay(attempt, random.next(), retry_after);
+                attempt = attempt.saturating_add(1);
+                if !pause(shared, delay) {
+                    return shared.finish(|_| {});
+                }
+            }
+            Attempt::Rejected { status, body } => {
+                let moved = shared.spool.reject(seq);
+                let mut message = format!(
+                    "batch of {count} refused with HTTP {status}{}{body}",
+                    if body.is_empty() { "" } else { ": " }
+                );
+                return shared.finish(|st| {
+                    match moved {
+                        Ok(to) => message.push_str(&format!(" (kept as {})", to.display())),
+                        Err(e) => message.push_str(&format!(" (could not move it aside: {e})")),
+                    }
+                    st.stats.failed += count + corrupt;
+                    st.stats.pending = st.stats.pending.saturating_sub(count + corrupt);
+                    st.last_error = Some(message.clone());
+                    st.last_rejection = Some(message);
+                });
+            }
+        }
+    }
+}
+
+/// The sync thread ([`SyncPolicy::Batch`]): `fsync`s sealed batch files in
+/// order, skipping those already delivered (deleted), and the directory
+/// whenever it caught up; stops at shutdown once it caught up.
+fn syncer_loop(shared: &Shared) {
+    loop {
+        let (seq, file) = {
+            let mut st = lock(&shared.state);
+            loop {
+                if let Some(next) = st.unsynced.pop_front() {
+                    st.syncing = true;
+                    break next;
+                }
+                if st.syncer_stop {
+                    return;
+                }
+                st = shared
+                    .sync_work
+                    .wait(st)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let mut result = Ok(());
+        if shared.spool.path(seq).exists() {
+            result = file.sync_data();
+        }
+        drop(file);
+        let caught_up = lock(&shared.state).unsynced.is_empty();
+        if caught_up && result.is_ok() {
+            result = shared.spool.sync_dir();
+        }
+        let mut st = lock(&shared.state);
+        st.syncing = false;
+        if let Err(e) = result {
+            st.last_error = Some(format!(
+                "cannot fsync the spool {}: {e}",
+                shared.spool.dir().display()
+            ));
+        }
+        drop(st);
+        shared.progress.notify_all();
+    }
+}
+
+/// Sleeps `delay`, cut short by shutdown's deadline; `false` when the deadline passed.
+fn pause(shared: &Shared, delay: Duration) -> bool {
+    let until = Instant::now() + delay;
+    let mut st = lock(&shared.state);
+    loop {
+        let now = Instant::now();
+        if st.closing.is_some_and(|deadline| now >= deadline) {
+            return false;
+        }
+        if now >= until {
+            return true;
+        }
+        let wake = match st.closing {
+            Some(deadline) => until.min(deadline),
+            None => until,
+        };
+        st = shared
+            .work
+            .wait_timeout(st, wake - now)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+}
+
+/// A small xorshift generator for backoff jitter, seeded from the standard
+/// library's per-process random hash keys.
+#[derive(Debug)]
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Self {
+        Self(RandomState::new().hash_one(std::thread::current().id()) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+/// The default spool directory for a URL when none is given: a folder per
+/// URL under the system's temporary directory (so two URLs never share one).
+pub fn default_spool_dir(url: &str) -> PathBuf {
+    // FNV-1a: stable across runs and Rust versions, unlike `DefaultHasher`.
+    let hash = url.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    std::env::temp_dir().join(format!("flowc-webhook-spool-{hash:016x}"))
+}
