@@ -166,10 +166,13 @@ impl<'s> Reader<'s> {
         match &node.value {
             Value::Null => Vec::new(),
             Value::Map(entries) => {
-                let mut kept: Vec<(&Key, &Node)> = Vec::new();
+                let mut kept: Vec<(&Key, &Node)> = Vec::with_capacity(entries.len());
+                // A map from name to position keeps the duplicate check linear (flows have 10,000s of blocks).
+                let mut seen: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::with_capacity(entries.len());
                 for (key, value) in entries {
-                    if let Some((first, _)) = kept.iter().find(|(k, _)| k.text == key.text) {
-                        let first_span = first.span;
+                    if let Some(&first) = seen.get(key.text.as_str()) {
+                        let first_span = kept[first].0.span;
                         self.report(
                             Diagnostic::error(
                                 Code::DuplicateName,
@@ -182,6 +185,7 @@ impl<'s> Reader<'s> {
                         );
                         continue;
                     }
+                    seen.insert(key.text.as_str(), kept.len());
                     kept.push((key, value));
                 }
                 kept

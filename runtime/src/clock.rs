@@ -189,6 +189,36 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Iso8601Ms(pub u64);
 
+impl Iso8601Ms {
+    /// Appends the timestamp to a byte buffer without going through `fmt` (the engine's hot path).
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        let ms = self.0;
+        let days = i64::try_from(ms / MS_PER_DAY).unwrap_or(i64::MAX / 2);
+        let in_day = ms % MS_PER_DAY;
+        let (year, month, day) = civil_from_days(days);
+        let (hour, rest) = (in_day / 3_600_000, in_day % 3_600_000);
+        let (minute, rest) = (rest / 60_000, rest % 60_000);
+        let (second, milli) = (rest / 1_000, rest % 1_000);
+        let year = u64::try_from(year).unwrap_or(0);
+        crate::json::two_digits(out, year / 100);
+        crate::json::two_digits(out, year);
+        for (separator, value) in [
+            (b'-', u64::from(month)),
+            (b'-', u64::from(day)),
+            (b'T', hour),
+            (b':', minute),
+            (b':', second),
+        ] {
+            out.push(separator);
+            crate::json::two_digits(out, value);
+        }
+        out.push(b'.');
+        out.push(b'0' + (milli / 100) as u8);
+        crate::json::two_digits(out, milli);
+        out.push(b'Z');
+    }
+}
+
 impl fmt::Display for Iso8601Ms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
@@ -391,9 +421,10 @@ impl IdSource for SequentialIds {
         format!("tx-{n:06}")
     }
     fn write_transaction_id(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
         let n = self.transactions.fetch_add(1, Ordering::Relaxed) + 1;
-        let _ = write!(out, "\"tx-{n:06}\"");
+        out.extend_from_slice(b"\"tx-");
+        crate::json::padded(out, n, 6);
+        out.push(b'"');
     }
     fn user_context_id(&self) -> String {
         let n = self.user_contexts.fetch_add(1, Ordering::Relaxed) + 1;

@@ -6,8 +6,42 @@ use crate::transaction::StateRef;
 
 /// Appends `"text"`, escaped.
 pub fn string(out: &mut Vec<u8>, text: &str) {
-    // serde_json's own escaping, so the bytes equal a serde serialisation. Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(out, text);
+    // Most values need no escaping: copy them in one go. Anything else goes through serde_json's own
+    // escaper, so the bytes always equal a serde serialisation. Writing into a Vec cannot fail.
+    if !needs_escape(text.as_bytes()) {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(out, text);
+    }
+}
+
+/// True when a byte of `bytes` must be escaped in a JSON string: a control character, `"` or `\\`.
+/// Checks eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte below 0x20 has none of the bits 0x20, 0x40, 0x80 set.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
+        if control
+            || has_zero(x ^ (ONES * u64::from(b'"')))
+            || has_zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Appends `"text"`, or `"***"` when `mask` is set and the text is not empty (privacy, T… / DESIGN §5).
@@ -23,6 +57,23 @@ pub fn personal(out: &mut Vec<u8>, text: &str, mask: bool) {
 pub fn key(out: &mut Vec<u8>, key: &str) {
     string(out, key);
     out.push(b':');
+}
+
+/// Appends `value` (below 100) as two digits.
+pub fn two_digits(out: &mut Vec<u8>, value: u64) {
+    let v = (value % 100) as u8;
+    out.push(b'0' + v / 10);
+    out.push(b'0' + v % 10);
+}
+
+/// Appends `value` as exactly `width` decimal digits, zero-padded (timestamps, sequential ids).
+pub fn padded(out: &mut Vec<u8>, value: u64, width: usize) {
+    let digits = itoa_buffer(value);
+    let len = 20 - digits.start;
+    for _ in len..width {
+        out.push(b'0');
+    }
+    out.extend_from_slice(&digits.bytes[digits.start..]);
 }
 
 /// Appends an unsigned number.
@@ -89,6 +140,89 @@ fn itoa_buffer(mut n: u64) -> Digits {
         }
     }
     Digits { bytes, start }
+}
+
+/// `{"instanceId":…,…}` of a call meta, present fields only, personal ones masked when `mask` is set.
+pub fn call_meta(out: &mut Vec<u8>, meta: &crate::phone::CallMeta, mask: bool) {
+    let mut first = true;
+    let mut field = |out: &mut Vec<u8>, name: &[u8]| {
+        out.push(if first { b'{' } else { b',' });
+        first = false;
+        out.extend_from_slice(name);
+    };
+    for (name, value, personal) in [
+        (&b"\"instanceId\":"[..], &meta.instance_id, false),
+        (b"\"callId\":", &meta.call_id, false),
+        (b"\"callerId\":", &meta.caller_id, true),
+        (b"\"sessionId\":", &meta.session_id, true),
+        (b"\"customerId\":", &meta.customer_id, false),
+    ] {
+        if let Some(value) = value {
+            field(out, name);
+            self::personal(out, value, personal && mask);
+        }
+    }
+    for (name, value) in [
+        (&b"\"production\":"[..], meta.production),
+        (b"\"isPrivacyEnabled\":", meta.is_privacy_enabled),
+    ] {
+        if let Some(value) = value {
+            field(out, name);
+            boolean(out, value);
+        }
+    }
+    if first {
+        out.push(b'{');
+    }
+    out.push(b'}');
+}
+
+/// A phoneV2 request as serde writes it (unmasked): the common parts by hand, the rare ones through serde.
+/// Returns where its callMeta object lies in `out`, so the response can copy it.
+pub fn phone_request(out: &mut Vec<u8>, request: &crate::phone::PhoneRequest) -> (usize, usize) {
+    out.extend_from_slice(b"{\"callMeta\":");
+    let meta_start = out.len();
+    call_meta(out, &request.call_meta, false);
+    let meta = (meta_start, out.len());
+    if let Some(event) = request.event {
+        out.extend_from_slice(b",\"event\":");
+        string(out, event.as_str());
+    }
+    if let Some(text) = &request.text {
+        out.extend_from_slice(b",\"text\":");
+        string(out, text);
+    }
+    if let Some(intent) = &request.intent {
+        out.extend_from_slice(b",\"intent\":");
+        match intent {
+            crate::phone::IntentGuess {
+                id: None,
+                name,
+                confidence: None,
+            } => {
+                out.extend_from_slice(b"{\"name\":");
+                string(out, name);
+                out.push(b'}');
+            }
+            other => {
+                let _ = serde_json::to_writer(&mut *out, other);
+            }
+        }
+    }
+    if let Some(ranking) = &request.intent_ranking {
+        out.extend_from_slice(b",\"intentRanking\":");
+        let _ = serde_json::to_writer(&mut *out, ranking);
+    }
+    if let Some(slots) = &request.slots {
+        out.extend_from_slice(b",\"slots\":");
+        let _ = serde_json::to_writer(&mut *out, slots);
+    }
+    if let Some(digits) = &request.collected_dtmf {
+        out.extend_from_slice(b",\"collectedDtmf\":");
+        string(out, digits);
+    }
+    out.push(b'}');
+    meta
 }
 
 #[cfg(test)]

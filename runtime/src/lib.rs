@@ -18,6 +18,8 @@
 //! - [`store`]: conversation state per session and user-lifetime variables
 //!   per requester and release ([`InMemoryStore`], [`InMemoryUserStore`]).
 //! - [`privacy`]: masking of personal data when `isPrivacyEnabled` is set.
+//! - `webhook` (feature `http`): the Analytics Webhook sink, batched JSON
+//!   arrays over HTTP with a durable on-disk spool (`WebhookSink`).
 //!
 //! Dependencies are serde and serde_json only.
 
@@ -38,6 +40,8 @@ pub mod sink;
 pub mod store;
 pub mod transaction;
 pub mod value;
+#[cfg(feature = "http")]
+pub mod webhook;
 
 pub use chat::{
     CHAT_API_VERSION, CardImage, CardImageSource, ChatEvent, ChatRequest, ChatResponse,
@@ -70,6 +74,8 @@ pub use transaction::{
     AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Request, Response,
     StateRef, Transaction, Variable,
 };
+#[cfg(feature = "http")]
+pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, WebhookStats};
 
 /// What generated code names by absolute path. Not a public API: it changes with the generator.
 #[doc(hidden)]
@@ -88,7 +94,8 @@ pub mod __private {
     };
     pub use crate::transaction::{StateRef, Variable};
     pub use crate::value::{
-        bool_text, compare, contains, equals, is_empty, matches, push_value, truthy,
+        bool_text, compare, contains, eq, equals, ge, gt, is_empty, le, lt, matches, ne,
+        push_value, set, truthy,
     };
     pub use std::borrow::Cow;
     pub use std::cmp::Ordering;

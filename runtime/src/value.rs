@@ -7,6 +7,10 @@ use crate::pattern::Pattern;
 
 /// How two values compare: numerically when both parse as numbers, else as strings.
 pub fn compare(a: &str, b: &str) -> Ordering {
+    // Small whole numbers, by far the common case, compare without float parsing (same result).
+    if let (Some(x), Some(y)) = (small_integer(a), small_integer(b)) {
+        return x.cmp(&y);
+    }
     match (number(a), number(b)) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
         _ => a.cmp(b),
@@ -16,6 +20,19 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 /// `a == b` under [`compare`]'s rules (so `"08" == "8"`).
 pub fn equals(a: &str, b: &str) -> bool {
     compare(a, b) == Ordering::Equal
+}
+
+/// A plain decimal integer of at most 15 digits (exact as an f64, so comparing it as an integer agrees with
+/// comparing it as a float).
+fn small_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = digits
+        .bytes()
+        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    Some(if text.starts_with('-') { -value } else { value })
 }
 
 fn number(text: &str) -> Option<f64> {
@@ -29,6 +46,42 @@ fn number(text: &str) -> Option<f64> {
 /// A value used as a condition: false for `""`, `"false"` and `"0"`, true otherwise.
 pub fn truthy(value: &str) -> bool {
     !matches!(value.trim(), "" | "false" | "0")
+}
+
+/// `a == b` (generated code's short form of [`compare`]).
+pub fn eq(a: &str, b: &str) -> bool {
+    compare(a, b) == Ordering::Equal
+}
+
+/// `a != b`.
+pub fn ne(a: &str, b: &str) -> bool {
+    compare(a, b) != Ordering::Equal
+}
+
+/// `a < b`.
+pub fn lt(a: &str, b: &str) -> bool {
+    compare(a, b) == Ordering::Less
+}
+
+/// `a <= b`.
+pub fn le(a: &str, b: &str) -> bool {
+    compare(a, b) != Ordering::Greater
+}
+
+/// `a > b`.
+pub fn gt(a: &str, b: &str) -> bool {
+    compare(a, b) == Ordering::Greater
+}
+
+/// `a >= b`.
+pub fn ge(a: &str, b: &str) -> bool {
+    compare(a, b) != Ordering::Less
+}
+
+/// Replaces `target` with `value`, reusing its buffer.
+pub fn set(target: &mut String, value: &str) {
+    target.clear();
+    target.push_str(value);
 }
 
 /// The text of a boolean result.

@@ -146,3 +146,21 @@ fn sources_are_usable_as_trait_objects() {
     assert_eq!(clock.now_unix_ms(), 1_704_067_200_000);
     assert_eq!(ids.transaction_id(), "tx-000001");
 }
+
+#[test]
+fn byte_writer_of_timestamps_matches_display() {
+    for ms in [
+        0u64,
+        1_677_777_105_602,
+        951_782_400_000,
+        4_102_444_799_999,
+        1_704_067_200_000,
+    ] {
+        let mut out = Vec::new();
+        flowc_runtime::Iso8601Ms(ms).write_to(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            flowc_runtime::Iso8601Ms(ms).to_string()
+        );
+    }
+}

@@ -8,6 +8,15 @@ use super::Names;
 use crate::expr::{BinaryOp, ContextField, Function};
 use crate::ir::{Expr, Part, Template};
 
+/// A boolean operand of `&&` / `||`: parenthesised only when it is itself `&&` / `||`.
+fn operand(e: &Expr, names: &Names) -> TokenStream {
+    let b = boolean(e, names);
+    match e {
+        Expr::Binary(BinaryOp::And | BinaryOp::Or, ..) => quote!((#b)),
+        _ => b,
+    }
+}
+
 /// An expression as a `bool`.
 pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
     match e {
@@ -18,24 +27,24 @@ pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
         }
         Expr::Binary(op, a, b) => match op {
             BinaryOp::And | BinaryOp::Or => {
-                let (a, b) = (boolean(a, names), boolean(b, names));
+                let (a, b) = (operand(a, names), operand(b, names));
                 if *op == BinaryOp::And {
-                    quote!((#a) && (#b))
+                    quote!(#a && #b)
                 } else {
-                    quote!((#a) || (#b))
+                    quote!(#a || #b)
                 }
             }
             _ => {
-                let (a, b) = (text(a, names), text(b, names));
-                let test = match op {
-                    BinaryOp::Eq => quote!(== rt::Ordering::Equal),
-                    BinaryOp::Ne => quote!(!= rt::Ordering::Equal),
-                    BinaryOp::Lt => quote!(== rt::Ordering::Less),
-                    BinaryOp::Le => quote!(!= rt::Ordering::Greater),
-                    BinaryOp::Gt => quote!(== rt::Ordering::Greater),
-                    _ => quote!(!= rt::Ordering::Less),
+                let (a, b) = (str_ref(a, names), str_ref(b, names));
+                let function = match op {
+                    BinaryOp::Eq => quote!(rt::eq),
+                    BinaryOp::Ne => quote!(rt::ne),
+                    BinaryOp::Lt => quote!(rt::lt),
+                    BinaryOp::Le => quote!(rt::le),
+                    BinaryOp::Gt => quote!(rt::gt),
+                    _ => quote!(rt::ge),
                 };
-                quote!(rt::compare(&#a, &#b) #test)
+                quote!(#function(#a, #b))
             }
         },
         Expr::Call(function, args) => {
@@ -46,7 +55,13 @@ pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
             };
             let a0 = arg(0);
             match function {
-                Function::Empty => quote!(rt::is_empty(&#a0)),
+                Function::Empty => {
+                    let a0 = args
+                        .first()
+                        .map(|a| str_ref(a, names))
+                        .unwrap_or_else(|| quote!(""));
+                    quote!(rt::is_empty(#a0))
+                }
                 Function::Contains => {
                     let a1 = arg(1);
                     quote!(rt::contains(&#a0, &#a1))
@@ -61,8 +76,25 @@ pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
             }
         }
         _ => {
+            let t = str_ref(e, names);
+            quote!(rt::truthy(#t))
+        }
+    }
+}
+
+/// An expression as a `&str`: variables and literals directly, anything else through its `Cow`.
+pub fn str_ref(e: &Expr, names: &Names) -> TokenStream {
+    match e {
+        Expr::Var(v) => {
+            let field = &names.vars[*v];
+            quote!(scope.vars.#field.as_str())
+        }
+        Expr::Str(s) | Expr::Num(s) => quote!(#s),
+        Expr::IntentName => quote!(scope.input.intent),
+        Expr::Dtmf => quote!(scope.input.dtmf),
+        _ => {
             let t = text(e, names);
-            quote!(rt::truthy(&#t))
+            quote!(&#t)
         }
     }
 }
@@ -104,8 +136,12 @@ pub fn write(template: &Template, target: &TokenStream, names: &Names) -> TokenS
     let parts = template.parts.iter().map(|part| match part {
         Part::Text(t) => quote!(#target.push_str(#t);),
         Part::Expr(e) => {
-            let value = text(e, names);
-            quote!(rt::push_value(#target, &#value, #ssml);)
+            let value = str_ref(e, names);
+            if ssml {
+                quote!(rt::push_value(#target, #value, true);)
+            } else {
+                quote!(#target.push_str(#value);)
+            }
         }
     });
     quote!(#(#parts)*)

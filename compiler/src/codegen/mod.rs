@@ -56,7 +56,7 @@ impl Names {
             .map(|s| ident(&methods.take(snake(&s.name))))
             .collect();
         let mut types = names::Unique::with(&[
-            "Flow", "Services", "Vars", "State", "INFO", "STATES", "BLOCKS",
+            "Flow", "Services", "Vars", "State", "Step", "INFO", "STATES", "BLOCKS",
         ]);
         let service_types = flow
             .services
@@ -239,6 +239,7 @@ pub fn module(flow: &ir::Flow) -> TokenStream {
         )]
         pub mod #module {
             use ::flowc_runtime::__private as rt;
+            use rt::Step;
             #vars
             #states
             #services
@@ -463,18 +464,20 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
         .iter()
         .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
     let state_count = unsuffixed(flow.states.len() as u64);
+    // A waiting block's reference is its state's: point at it instead of repeating it.
     let blocks = flow.blocks.iter().map(|b| match b.kind {
         BlockKind::Wait(s) => {
-            let s = &flow.states[s];
-            state_ref(&s.id, &s.name, &s.dialog_name)
+            let s = unsuffixed(s as u64);
+            quote!(&STATES[#s])
         }
         _ => {
             let dialog = &flow.dialogs[b.dialog].name;
-            state_ref(
+            let r = state_ref(
                 &derived_state_id(&flow.name, dialog, &b.key),
                 &b.name,
                 dialog,
-            )
+            );
+            quote!(&#r)
         }
     });
     let block_count = unsuffixed(flow.blocks.len() as u64);
@@ -552,7 +555,7 @@ fn statics(flow: &ir::Flow, names: &Names) -> TokenStream {
         /// The reference of "no state".
         static NO_STATE: rt::StateRef = rt::StateRef::EMPTY;
         /// Analytics references of all blocks, by block number.
-        pub static BLOCKS: [rt::StateRef; #block_count] = [ #(#blocks,)* ];
+        pub static BLOCKS: [&rt::StateRef; #block_count] = [ #(#blocks,)* ];
         /// DTMF and `matches()` patterns, checked when the flow was compiled.
         static PATTERNS: rt::LazyLock<[Option<rt::Pattern>; #pattern_count]> =
             rt::LazyLock::new(|| [ #( rt::Pattern::parse(#patterns).ok(), )* ]);
@@ -665,28 +668,43 @@ fn say(template: &Option<ir::Template>, names: &Names) -> TokenStream {
 fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> TokenStream {
     let statements = assignments.iter().map(|(v, t)| {
         let field = &names.vars[*v];
+        let reads_itself = t
+            .parts
+            .iter()
+            .any(|p| matches!(p, ir::Part::Expr(e) if reads_var(e, *v)));
         match t.parts.as_slice() {
-            // A literal reuses the variable's buffer.
+            // Literals and single values reuse the variable's buffer.
             [] => quote!(scope.vars.#field.clear();),
-            [ir::Part::Text(text)] => {
-                quote!({ scope.vars.#field.clear(); scope.vars.#field.push_str(#text); })
+            [ir::Part::Text(text)] => quote!(rt::set(&mut scope.vars.#field, #text);),
+            [ir::Part::Expr(e)] if !reads_itself => {
+                let value = expr::str_ref(e, names);
+                quote!(rt::set(&mut scope.vars.#field, #value);)
             }
             // Otherwise the value is built in the scratch buffer (it may read the variable itself) and swapped
             // in: no allocation once the buffers have grown.
             _ => {
                 let body = expr::write(t, &quote!(out), names);
                 quote!({
-                    {
-                        let out = &mut *scope.scratch;
-                        out.clear();
-                        #body
-                    }
-                    ::std::mem::swap(&mut scope.vars.#field, &mut *scope.scratch);
+                    let out = &mut *scope.scratch;
+                    out.clear();
+                    #body
+                    ::std::mem::swap(&mut scope.vars.#field, out);
                 })
             }
         }
     });
     quote!(#(#statements)*)
+}
+
+/// True when `e` reads variable `v`.
+fn reads_var(e: &ir::Expr, v: usize) -> bool {
+    match e {
+        ir::Expr::Var(x) => *x == v,
+        ir::Expr::Not(inner) => reads_var(inner, v),
+        ir::Expr::Binary(_, a, b) => reads_var(a, v) || reads_var(b, v),
+        ir::Expr::Call(_, args) => args.iter().any(|a| reads_var(a, v)),
+        _ => false,
+    }
 }
 
 fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
@@ -902,7 +920,7 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
             }
 
             fn block(&self, block: rt::BlockIx) -> &rt::StateRef {
-                BLOCKS.get(block as usize).unwrap_or(&NO_STATE)
+                BLOCKS.get(block as usize).copied().unwrap_or(&NO_STATE)
             }
 
             fn prompt_count(&self, state: rt::StateIx) -> u32 {
@@ -966,10 +984,10 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> TokenStream {
                 }
             }
 
-            fn run_block(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> rt::Step {
+            fn run_block(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> Step {
                 match block {
                     #(#blocks)*
-                    _ => rt::Step::Wait(0),
+                    _ => Step::Wait(0),
                 }
             }
         }
@@ -980,29 +998,29 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
     match &block.kind {
         BlockKind::Wait(s) => {
             let s = unsuffixed(*s as u64);
-            quote!(rt::Step::Wait(#s))
+            quote!(Step::Wait(#s))
         }
         BlockKind::End { say: words } => {
             let said = say(words, names);
-            quote!({ #said rt::Step::End })
+            quote!({ #said Step::End })
         }
         BlockKind::Back { say: words } => {
             let said = say(words, names);
-            quote!({ #said rt::Step::Back })
+            quote!({ #said Step::Back })
         }
         BlockKind::Condition { arms, otherwise } => {
             let tests = arms.iter().map(|(e, target)| {
                 let test = expr::boolean(e, names);
                 let target = unsuffixed(*target as u64);
-                quote!(if #test { return rt::Step::Next(#target); })
+                quote!(if #test { return Step::Next(#target); })
             });
             let otherwise = unsuffixed(*otherwise as u64);
-            quote!({ #(#tests)* rt::Step::Next(#otherwise) })
+            quote!({ #(#tests)* Step::Next(#otherwise) })
         }
         BlockKind::Set { assignments, next } => {
             let set = assign(assignments, names);
             let next = unsuffixed(*next as u64);
-            quote!({ #set rt::Step::Next(#next) })
+            quote!({ #set Step::Next(#next) })
         }
         BlockKind::Call {
             dialog,
@@ -1012,11 +1030,11 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
             let entry = unsuffixed(flow.dialogs[*dialog].entry as u64);
             let success = option_u32(success.map(|b| b as u32));
             let failure = option_u32(failure.map(|b| b as u32));
-            quote!(rt::Step::Call { entry: #entry, success: #success, failure: #failure })
+            quote!(Step::Call { entry: #entry, success: #success, failure: #failure })
         }
         BlockKind::Exit(outcome) => match outcome {
-            Outcome::Success => quote!(rt::Step::Exit(rt::Outcome::Success)),
-            Outcome::Failure => quote!(rt::Step::Exit(rt::Outcome::Failure)),
+            Outcome::Success => quote!(Step::Exit(rt::Outcome::Success)),
+            Outcome::Failure => quote!(Step::Exit(rt::Outcome::Failure)),
         },
         BlockKind::Transfer {
             say: words,
@@ -1032,7 +1050,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
             quote!({
                 #said
                 let refer_to = #refer_to;
-                rt::Step::Transfer { refer_to, headers: vec![ #(#headers)* ] }
+                Step::Transfer { refer_to, headers: vec![ #(#headers)* ] }
             })
         }
         BlockKind::Service {
@@ -1068,9 +1086,9 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> TokenStream 
                     Ok(output) => {
                         #( if let Some(value) = output.#output_fields { scope.vars.#output_fields = value; } )*
                         let next = match output.branch { #( #branch_type::#variants => #targets, )* };
-                        rt::Step::Service(rt::ServiceResult::Answered { next, status: rt::Cow::Borrowed("ok") })
+                        Step::Service(rt::ServiceResult::Answered { next, status: rt::Cow::Borrowed("ok") })
                     }
-                    Err(error) => rt::Step::Service(rt::ServiceResult::Failed {
+                    Err(error) => Step::Service(rt::ServiceResult::Failed {
                         message: rt::failure_message(#service_name, #block_key, &error),
                         status: rt::Cow::Owned(error.status),
                         route: #route,

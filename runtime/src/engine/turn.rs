@@ -115,6 +115,9 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             conv.active = true;
             conv.state = 0;
         }
+        if flow.has_user_vars() {
+            flow.save_user(&conv.vars, &mut buffer.saved_before);
+        }
         conv.turns += 1;
         if !matches!(event, Event::Silence) {
             conv.silent = 0;
@@ -243,13 +246,14 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         let flow = &self.flow;
         if flow.has_user_vars() {
             flow.save_user(&conv.vars, &mut buffer.saved);
-            let saved = &buffer.saved;
-            self.users
-                .with_user(requester, &self.release, Vec::new, |values| {
-                    if values != saved {
-                        values.clone_from(saved);
-                    }
-                });
+            // Most turns change no user-lifetime value: then the user store is not touched.
+            if buffer.saved != buffer.saved_before {
+                let saved = &buffer.saved;
+                self.users
+                    .with_user(requester, &self.release, Vec::new, |values| {
+                        values.clone_from(saved)
+                    });
+            }
         }
         if decided.ended {
             flow.reset_session(&mut conv.vars);

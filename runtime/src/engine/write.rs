@@ -3,8 +3,6 @@
 //! pre-escaped — from the engine (release, customSTT) or from generated code (state references, variable
 //! keys) — so a turn writes little more than its dynamic values.
 
-use std::io::Write;
-
 use super::turn::{By, Decided};
 use super::{Engine, TurnBuffer};
 use crate::chat::{ChatRequest, ChatResponse, ResponseElement};
@@ -88,7 +86,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             None => self.ids.write_transaction_id(out),
         }
         out.extend_from_slice(b",\"requestTimestamp\":\"");
-        let _ = write!(out, "{}", Iso8601Ms(stamp.now));
+        Iso8601Ms(stamp.now).write_to(out);
         out.extend_from_slice(b"\",\"responseTime\":");
         json::number(out, stamp.response_ms);
         out.extend_from_slice(b",\"userContextId\":");
@@ -188,13 +186,15 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             platform_response,
             ..
         } = buffer;
-        if mask {
+        // The response repeats the request's callMeta: copy the bytes just written (unmasked turns).
+        let written_meta = if mask {
             let mut masked = request.clone();
             masked.redact();
             let _ = serde_json::to_writer(&mut *out, &masked);
+            None
         } else {
-            let _ = serde_json::to_writer(&mut *out, request);
-        }
+            Some(json::phone_request(out, request))
+        };
         scratch.clear();
         for (i, piece) in said.pieces().enumerate() {
             if i > 0 {
@@ -204,7 +204,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         }
         out.extend_from_slice(b",\"response\":");
         let start = out.len();
-        self.write_phone_response(out, request, decided, scratch, reprompt, mask);
+        self.write_phone_response(out, request, decided, scratch, reprompt, mask, written_meta);
         *response = (start, out.len());
         platform_response.clear();
         if mask {
@@ -216,10 +216,13 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 scratch,
                 reprompt,
                 false,
+                None,
             );
         }
     }
 
+    /// `written_meta` is where `out` already holds this request's callMeta (masked alike), to copy it.
+    #[allow(clippy::too_many_arguments)]
     fn write_phone_response(
         &self,
         out: &mut Vec<u8>,
@@ -228,6 +231,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         prompt: &str,
         reprompt: &str,
         mask: bool,
+        written_meta: Option<(usize, usize)>,
     ) {
         out.extend_from_slice(b"{\"callControlMessages\":");
         match &decided.control {
@@ -254,12 +258,11 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         out.extend_from_slice(b",\"reprompt\":");
         json::personal(out, reprompt, mask);
         out.extend_from_slice(b",\"callMeta\":");
-        if mask {
-            let mut meta = request.call_meta.clone();
-            meta.redact();
-            let _ = serde_json::to_writer(&mut *out, &meta);
-        } else {
-            let _ = serde_json::to_writer(&mut *out, &request.call_meta);
+        match written_meta {
+            Some((start, end)) if end > start && end <= out.len() => {
+                out.extend_from_within(start..end)
+            }
+            _ => json::call_meta(out, &request.call_meta, mask),
         }
         out.push(b',');
         out.extend_from_slice(&self.stt_json);

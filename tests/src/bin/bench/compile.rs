@@ -51,3 +51,22 @@ pub fn measure() -> Vec<(usize, f64)> {
         })
         .collect()
 }
+
+/// Milliseconds per stage for one compile of `blocks` blocks: (yaml + parse, analyze, lower, codegen).
+pub fn stages(blocks: usize) -> [f64; 4] {
+    let source = synthetic_flow(blocks);
+    let t = Instant::now();
+    let (flow, _) = flowc::parse::parse_flow(&source);
+    let parse = t.elapsed().as_secs_f64() * 1000.0;
+    let flow = flow.expect("parses");
+    let t = Instant::now();
+    let _ = flowc::analyze::analyze(&flow);
+    let analyze = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let ir = flowc::lower::lower(&flow).expect("lowers");
+    let lower = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let _ = flowc::codegen::generate(&ir, &flowc::codegen::Settings::default());
+    let codegen = t.elapsed().as_secs_f64() * 1000.0;
+    [parse, analyze, lower, codegen]
+}

@@ -158,6 +158,36 @@ impl DynamicServices for DynamicParcelBackend {
 const SAMPLES: usize = 31;
 const TURNS_PER_SAMPLE: usize = 2_000;
 
+/// `FLOWC_BENCH_PROFILE=generated|interpreted` plays only that engine's dispatch-heavy turns, for profilers.
+pub fn profile(which: &str) {
+    let (opening, cycle) = conversation("dispatch_heavy");
+    let mut buffer = TurnBuffer::new();
+    let mut play = |engine: &dyn Fn(&PhoneRequest, &mut TurnBuffer)| {
+        for r in &opening {
+            engine(r, &mut buffer);
+        }
+        for i in 0..20_000 {
+            engine(&cycle[i % cycle.len()], &mut buffer);
+        }
+    };
+    if which == "interpreted" {
+        let engine = Engine::new(Interpreter::new(
+            ir_of("dispatch_heavy.yaml"),
+            flowc_runtime::NoServices,
+        ))
+        .deterministic()
+        .with_sink(Discard);
+        play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+    } else {
+        let engine = Engine::new(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
+            flowc_runtime::NoServices,
+        )))
+        .deterministic()
+        .with_sink(Discard);
+        play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+    }
+}
+
 /// Median ns per turn: each sample plays `TURNS_PER_SAMPLE` turns of the cycle; each turn decides,
 /// builds and writes its transaction into the reused turn buffer (and hands it to the sink).
 fn turn_ns<F: Flow>(
