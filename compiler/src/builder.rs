@@ -120,7 +120,8 @@ impl Builder {
         let mut files = self.flows.clone();
         for dir in &self.dirs {
             self.rerun(dir);
-            collect(dir, &mut files).map_err(BuildError::new)?;
+            crate::files::yaml_files(dir, &crate::parse::looks_like_flow, &mut files)
+                .map_err(BuildError::new)?;
         }
         let mut problems = String::new();
         let mut generated = Vec::new();
@@ -185,27 +186,6 @@ impl Builder {
             println!("cargo:rerun-if-changed={}", path.display());
         }
     }
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) && std::fs::read_to_string(&path)
-            .is_ok_and(|t| crate::parse::looks_like_flow(&t))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Writes `content` unless the file already holds exactly it; true when written.

@@ -12,6 +12,7 @@ pub mod builder;
 pub mod codegen;
 pub mod diagnostic;
 pub mod expr;
+pub mod files;
 pub mod graph;
 pub mod interpret;
 pub mod ir;

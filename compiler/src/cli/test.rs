@@ -110,34 +110,5 @@ fn write_pending(snap: &Path, text: &str) {
 }
 
 fn find_scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else {
-            out.push(path.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) && std::fs::read_to_string(&path)
-            .is_ok_and(|t| flowc::script::looks_like_script(&t))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
+    flowc::files::expand(paths, &flowc::script::looks_like_script)
 }
