@@ -5,6 +5,10 @@
 //! collapsing spaces) → that intent; the text equals an intent's name (case-insensitive) → that intent;
 //! otherwise the intent with the best word overlap (Jaccard index of word sets) with one of its samples, if
 //! that overlap is at least one half. Ties go to the intent declared first.
+//!
+//! The matcher does not extract slots: a placeholder such as `{number}` in a sample is an ordinary word to
+//! it. Turns that carry slot values are sent as intents with slots (`/intent Name key=value` in the
+//! simulator, `intent:` + `slots:` in scripts), as Parloa's NLU would send them.
 
 use std::borrow::Cow;
 
