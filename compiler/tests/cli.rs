@@ -88,6 +88,7 @@ fn folders_skip_yaml_that_is_not_a_flow() {
     assert!(stderr.contains("broken.yml"));
     assert!(!stderr.contains("config.yaml"));
     assert!(stderr.contains("checked 1 flow file(s)"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -170,6 +171,7 @@ fn requests_replay_reports_bad_lines_and_goes_on() {
         .collect();
     assert_eq!(transactions.len(), 2);
     assert_eq!(transactions[1]["intent"]["name"], "PARLOA.EndConversation");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -196,4 +198,8 @@ fn simulator_plays_typed_lines() {
     );
     assert!(stdout.contains("PARLOA.NoInput"), "{stdout}");
     assert!(stdout.contains("PARLOA.EndConversation"), "{stdout}");
+    assert!(
+        stdout.contains("request   text \"where is my parcel\", intent TrackParcel"),
+        "{stdout}"
+    );
 }

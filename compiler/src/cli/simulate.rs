@@ -136,6 +136,7 @@ fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option
 fn print_turn(turn: usize, tx: &Transaction, previous: &[Variable]) {
     let i = &tx.intent;
     println!("── turn {turn} ── {}", i.name);
+    println!("  request   {}", request_summary(&tx.request));
     let said = flowc::script::prompt_text(tx);
     println!("  bot       {said:?}");
     if let flowc_runtime::Response::Phone(r) = &tx.response {
@@ -186,5 +187,38 @@ fn print_turn(turn: usize, tx: &Transaction, previous: &[Variable]) {
     }
     for step in &tx.meta.warnings.affected_steps {
         println!("  warning   {} ({})", step.message, step.state_name);
+    }
+}
+
+/// One line for what the caller sent: the event, or text, intent and slots.
+fn request_summary(request: &flowc_runtime::Request) -> String {
+    match request {
+        flowc_runtime::Request::Phone(r) => {
+            let mut parts = Vec::new();
+            if let Some(event) = r.event {
+                parts.push(format!("event {}", event.as_str()));
+            }
+            if let Some(text) = &r.text {
+                parts.push(format!("text {text:?}"));
+            }
+            if let Some(intent) = &r.intent {
+                parts.push(format!("intent {}", intent.name));
+            }
+            if let Some(slots) = &r.slots {
+                parts.push(format!(
+                    "slots {}",
+                    serde_json::to_string(slots).unwrap_or_default()
+                ));
+            }
+            if let Some(digits) = &r.collected_dtmf {
+                parts.push(format!("dtmf {digits:?}"));
+            }
+            parts.join(", ")
+        }
+        flowc_runtime::Request::Chat(r) => match &r.event {
+            flowc_runtime::ChatEvent::Launch => "launch".into(),
+            flowc_runtime::ChatEvent::Quit => "quit".into(),
+            flowc_runtime::ChatEvent::Message { text } => format!("message {text:?}"),
+        },
     }
 }
