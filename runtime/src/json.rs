@@ -144,35 +144,40 @@ fn itoa_buffer(mut n: u64) -> Digits {
 
 /// `{"instanceId":…,…}` of a call meta, present fields only, personal ones masked when `mask` is set.
 pub fn call_meta(out: &mut Vec<u8>, meta: &crate::phone::CallMeta, mask: bool) {
-    let mut first = true;
-    let mut field = |out: &mut Vec<u8>, name: &[u8]| {
-        out.push(if first { b'{' } else { b',' });
-        first = false;
-        out.extend_from_slice(name);
-    };
-    for (name, value, personal) in [
-        (&b"\"instanceId\":"[..], &meta.instance_id, false),
-        (b"\"callId\":", &meta.call_id, false),
-        (b"\"callerId\":", &meta.caller_id, true),
-        (b"\"sessionId\":", &meta.session_id, true),
-        (b"\"customerId\":", &meta.customer_id, false),
-    ] {
-        if let Some(value) = value {
-            field(out, name);
-            self::personal(out, value, personal && mask);
-        }
+    // Written field by field (no closures, no tables): this runs twice per phone turn.
+    let start = out.len();
+    if let Some(v) = &meta.instance_id {
+        out.extend_from_slice(b",\"instanceId\":");
+        string(out, v);
     }
-    for (name, value) in [
-        (&b"\"production\":"[..], meta.production),
-        (b"\"isPrivacyEnabled\":", meta.is_privacy_enabled),
-    ] {
-        if let Some(value) = value {
-            field(out, name);
-            boolean(out, value);
-        }
+    if let Some(v) = &meta.call_id {
+        out.extend_from_slice(b",\"callId\":");
+        string(out, v);
     }
-    if first {
-        out.push(b'{');
+    if let Some(v) = &meta.caller_id {
+        out.extend_from_slice(b",\"callerId\":");
+        personal(out, v, mask);
+    }
+    if let Some(v) = &meta.session_id {
+        out.extend_from_slice(b",\"sessionId\":");
+        personal(out, v, mask);
+    }
+    if let Some(v) = &meta.customer_id {
+        out.extend_from_slice(b",\"customerId\":");
+        string(out, v);
+    }
+    if let Some(v) = meta.production {
+        out.extend_from_slice(b",\"production\":");
+        boolean(out, v);
+    }
+    if let Some(v) = meta.is_privacy_enabled {
+        out.extend_from_slice(b",\"isPrivacyEnabled\":");
+        boolean(out, v);
+    }
+    // The first field was written with a leading comma: make it the opening brace.
+    match out.get_mut(start) {
+        Some(first) => *first = b'{',
+        None => out.push(b'{'),
     }
     out.push(b'}');
 }

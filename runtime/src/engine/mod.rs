@@ -87,7 +87,6 @@ pub struct TurnBuffer {
     reprompt: String,
     scratch: String,
     saved: Vec<String>,
-    saved_before: Vec<String>,
     /// The response in clear when the transaction's copy is masked (privacy).
     platform_response: Vec<u8>,
     pub(crate) sink_error: Option<SinkError>,

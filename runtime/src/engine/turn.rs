@@ -115,9 +115,6 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             conv.active = true;
             conv.state = 0;
         }
-        if flow.has_user_vars() {
-            flow.save_user(&conv.vars, &mut buffer.saved_before);
-        }
         conv.turns += 1;
         if !matches!(event, Event::Silence) {
             conv.silent = 0;
@@ -235,7 +232,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         }
     }
 
-    /// After the transaction is written: keep user-lifetime values (T16), reset an ended conversation (T5).
+    /// After the transaction is written: keep user-lifetime values and reset an ended conversation (T5, T16).
     pub(super) fn finish(
         &self,
         conv: &mut Conversation<F::Vars>,
@@ -244,16 +241,15 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         buffer: &mut TurnBuffer,
     ) {
         let flow = &self.flow;
-        if flow.has_user_vars() {
+        // User-lifetime values are kept when the conversation ends (the next one of this requester loads
+        // them, T16); during a call the conversation's own copy is the truth, so turns touch no shared store.
+        if decided.ended && flow.has_user_vars() {
             flow.save_user(&conv.vars, &mut buffer.saved);
-            // Most turns change no user-lifetime value: then the user store is not touched.
-            if buffer.saved != buffer.saved_before {
-                let saved = &buffer.saved;
-                self.users
-                    .with_user(requester, &self.release, Vec::new, |values| {
-                        values.clone_from(saved)
-                    });
-            }
+            let saved = &buffer.saved;
+            self.users
+                .with_user(requester, &self.release, Vec::new, |values| {
+                    values.clone_from(saved)
+                });
         }
         if decided.ended {
             flow.reset_session(&mut conv.vars);
