@@ -50,26 +50,20 @@ pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
         Expr::Call(function, args) => {
             let arg = |i: usize| {
                 args.get(i)
-                    .map(|a| text(a, names))
-                    .unwrap_or_else(|| quote!(rt::Cow::Borrowed("")))
+                    .map(|a| str_ref(a, names))
+                    .unwrap_or_else(|| quote!(""))
             };
             let a0 = arg(0);
             match function {
-                Function::Empty => {
-                    let a0 = args
-                        .first()
-                        .map(|a| str_ref(a, names))
-                        .unwrap_or_else(|| quote!(""));
-                    quote!(rt::is_empty(#a0))
-                }
+                Function::Empty => quote!(rt::is_empty(#a0)),
                 Function::Contains => {
                     let a1 = arg(1);
-                    quote!(rt::contains(&#a0, &#a1))
+                    quote!(rt::contains(#a0, #a1))
                 }
                 Function::Matches => match args.get(1) {
                     Some(Expr::Str(p)) => {
                         let index = proc_macro2::Literal::usize_unsuffixed(names.pattern(p));
-                        quote!(PATTERNS[#index].as_ref().is_some_and(|p| rt::matches(&#a0, p)))
+                        quote!(PATTERNS[#index].as_ref().is_some_and(|p| rt::matches(#a0, p)))
                     }
                     _ => quote!(false),
                 },
