@@ -450,8 +450,8 @@ fn check(
         let by_key = flow
             .blocks
             .iter()
-            .find(|b| b.key == *state)
-            .and_then(|b| flow.state_of(flow.blocks.iter().position(|x| std::ptr::eq(x, b))?))
+            .position(|b| b.key == *state)
+            .and_then(|b| flow.state_of(b))
             .map(|s| flow.states[s].id.as_str());
         let matches = next.name == state.as_str()
             || next.id == state.as_str()

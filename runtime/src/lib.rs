@@ -94,8 +94,8 @@ pub mod __private {
     };
     pub use crate::transaction::{StateRef, Variable};
     pub use crate::value::{
-        bool_text, compare, contains, eq, equals, ge, gt, is_empty, le, lt, matches, ne,
-        push_value, set, truthy,
+        bool_text, compare, contains, eq, ge, gt, is_empty, le, lt, matches, ne, push_value, set,
+        truthy,
     };
     pub use std::borrow::Cow;
     pub use std::cmp::Ordering;

@@ -17,11 +17,6 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// `a == b` under [`compare`]'s rules (so `"08" == "8"`).
-pub fn equals(a: &str, b: &str) -> bool {
-    compare(a, b) == Ordering::Equal
-}
-
 /// A plain decimal integer of at most 15 digits (exact as an f64, so comparing it as an integer agrees with
 /// comparing it as a float).
 fn small_integer(text: &str) -> Option<i64> {
@@ -136,8 +131,8 @@ mod tests {
     fn numbers_compare_as_numbers() {
         assert_eq!(compare("9", "10"), Ordering::Less);
         assert_eq!(compare("b", "a"), Ordering::Greater);
-        assert!(equals("08", "8"));
-        assert!(!equals("", "0"));
+        assert!(eq("08", "8"));
+        assert!(!eq("", "0"));
     }
 
     #[test]

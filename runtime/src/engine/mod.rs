@@ -378,7 +378,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                     response_ms: self.clock.elapsed_ms(started),
                 };
                 self.write(conv, &decided, &stamp, requester, wire, buffer);
-                self.finish(conv, &decided, requester, buffer);
+                self.finish(conv, decided, requester, buffer);
             },
         );
         buffer.sink_error = self.sink.record_json(&buffer.json).err();

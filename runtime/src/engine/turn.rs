@@ -236,7 +236,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
     pub(super) fn finish(
         &self,
         conv: &mut Conversation<F::Vars>,
-        decided: &Decided<'_>,
+        decided: Decided<'_>,
         requester: &str,
         buffer: &mut TurnBuffer,
     ) {
@@ -255,10 +255,9 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             flow.reset_session(&mut conv.vars);
             conv.end();
         } else {
-            conv.last_service_error
-                .clone_from(&decided.last_service_error);
-            conv.last_service_status
-                .clone_from(&decided.last_service_status);
+            // Moved back, not copied: the context took them out of the conversation at the turn's start.
+            conv.last_service_error = decided.last_service_error;
+            conv.last_service_status = decided.last_service_status;
         }
     }
 

@@ -131,7 +131,11 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(json::variable_prefix(&v.name).as_bytes());
+                out.extend_from_slice(b"{\"id\":");
+                json::string(out, &v.id);
+                out.extend_from_slice(b",\"name\":");
+                json::string(out, &v.name);
+                out.extend_from_slice(b",\"value\":");
                 json::personal(out, &v.value, mask);
                 out.push(b'}');
             }
@@ -149,9 +153,13 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         out.extend_from_slice(b"\"request\":");
         match wire {
             Wire::Phone(request) => self.write_phone(request, decided, mask, buffer),
-            Wire::Chat(request) => {
-                self.write_chat(request, decided, chat_id.unwrap_or_default(), buffer)
-            }
+            Wire::Chat(request) => self.write_chat(
+                request,
+                decided,
+                chat_id.unwrap_or_default(),
+                &conv.user_context_id,
+                buffer,
+            ),
         }
         buffer.json.push(b'}');
     }
@@ -277,6 +285,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         request: &ChatRequest,
         decided: &Decided<'_>,
         transaction_id: String,
+        user_context_id: &str,
         buffer: &mut TurnBuffer,
     ) {
         let out = &mut buffer.json;
@@ -290,7 +299,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             requester_id: request.requester_id.clone(),
             session_id: request.session_id.clone(),
             release_id: self.release.clone(),
-            conversation_id: Some(String::from_utf8_lossy(user_context(out)).into_owned()),
+            conversation_id: Some(user_context_id.to_string()),
             response_elements: buffer
                 .said
                 .pieces()
@@ -306,15 +315,4 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         buffer.response = (start, out.len());
         buffer.platform_response.clear();
     }
-}
-
-/// The `userContextId` already written at the start of the transaction (the chat response's conversationId).
-fn user_context(out: &[u8]) -> &[u8] {
-    let key = b"\"userContextId\":\"";
-    let Some(start) = out.windows(key.len()).position(|w| w == key) else {
-        return b"";
-    };
-    let rest = &out[start + key.len()..];
-    let end = rest.iter().position(|b| *b == b'"').unwrap_or(0);
-    &rest[..end]
 }
