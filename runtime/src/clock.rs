@@ -200,22 +200,23 @@ impl Iso8601Ms {
         let (minute, rest) = (rest / 60_000, rest % 60_000);
         let (second, milli) = (rest / 1_000, rest % 1_000);
         let year = u64::try_from(year).unwrap_or(0);
-        crate::json::two_digits(out, year / 100);
-        crate::json::two_digits(out, year);
-        for (separator, value) in [
-            (b'-', u64::from(month)),
-            (b'-', u64::from(day)),
-            (b'T', hour),
-            (b':', minute),
-            (b':', second),
+        // Filled in a fixed array and appended at once: one capacity check instead of twenty.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let pair = crate::json::pair;
+        for (at, value) in [
+            (0, year / 100),
+            (2, year),
+            (5, u64::from(month)),
+            (8, u64::from(day)),
+            (11, hour),
+            (14, minute),
+            (17, second),
+            (21, milli),
         ] {
-            out.push(separator);
-            crate::json::two_digits(out, value);
+            text[at..at + 2].copy_from_slice(&pair(value));
         }
-        out.push(b'.');
-        out.push(b'0' + (milli / 100) as u8);
-        crate::json::two_digits(out, milli);
-        out.push(b'Z');
+        text[20] = b'0' + (milli / 100) as u8;
+        out.extend_from_slice(&text);
     }
 }
 

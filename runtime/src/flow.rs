@@ -266,6 +266,24 @@ impl Said {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+
+    /// The pieces joined by a space (how phone says them), borrowed when there is at most one piece and
+    /// built in `scratch` otherwise.
+    pub fn joined<'s>(&'s self, scratch: &'s mut String) -> &'s str {
+        match self.ends.as_slice() {
+            [] => return "",
+            [end] => return self.text.get(..*end).unwrap_or(""),
+            _ => {}
+        }
+        scratch.clear();
+        for (i, piece) in self.pieces().enumerate() {
+            if i > 0 {
+                scratch.push(' ');
+            }
+            scratch.push_str(piece);
+        }
+        scratch
+    }
 }
 
 /// What a flow reads while it writes a prompt: the variables, the request, the context.

@@ -5,46 +5,128 @@ use crate::privacy::MASK;
 use crate::transaction::StateRef;
 
 /// Appends `"text"`, escaped.
+#[inline(always)]
 pub fn string(out: &mut Vec<u8>, text: &str) {
-    // Most values need no escaping: copy them in one go. Anything else goes through serde_json's own
-    // escaper, so the bytes always equal a serde serialisation. Writing into a Vec cannot fail.
-    if !needs_escape(text.as_bytes()) {
-        out.reserve(text.len() + 2);
+    // Most values need no escaping and are short. Short ones are quoted in a stack buffer while they are
+    // checked and appended with one fixed-size copy; long ones are checked, then copied in one go.
+    // Anything that needs escaping goes through serde_json's own escaper, so the bytes always equal
+    // serde's.
+    let bytes = text.as_bytes();
+    if bytes.len() <= SHORT {
+        let (quoted, lanes) = quote_short(bytes);
+        if lanes == 0 {
+            let start = out.len();
+            // Appending the whole buffer and cutting the tail costs less than a copy of variable length.
+            out.extend_from_slice(&quoted);
+            out.truncate(start + bytes.len() + 2);
+            return;
+        }
+    } else if !needs_escape(bytes) {
+        out.reserve(bytes.len() + 2);
         out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(bytes);
         out.push(b'"');
-    } else {
-        let _ = serde_json::to_writer(out, text);
+        return;
     }
+    escaped(out, text);
 }
 
-/// True when a byte of `bytes` must be escaped in a JSON string: a control character, `"` or `\\`.
-/// Checks eight bytes at a time.
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A byte below 0x20 has none of the bits 0x20, 0x40, 0x80 set.
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
-        if control
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
+/// Strings up to this length are quoted in a stack buffer rather than copied by memcpy.
+const SHORT: usize = 30;
+
+/// `"bytes"` at the start of a buffer (`bytes` at most [`SHORT`] long), and the escape lanes of `bytes`:
+/// zero when none needs escaping. Read by 8- or 4-byte words, the last one overlapping the one before.
+#[inline(always)]
+fn quote_short(bytes: &[u8]) -> ([u8; SHORT + 2], u64) {
+    let n = bytes.len();
+    let mut quoted = [b'"'; SHORT + 2];
+    let lanes = if n >= 8 {
+        let mut lanes = 0;
+        let mut at = 0;
+        while at + 8 < n {
+            let w = word(bytes, at);
+            lanes |= escape_lanes(u64::from_le_bytes(w));
+            quoted[1 + at..9 + at].copy_from_slice(&w);
+            at += 8;
         }
+        let w = word(bytes, n - 8);
+        quoted[n - 7..n + 1].copy_from_slice(&w);
+        lanes | escape_lanes(u64::from_le_bytes(w))
+    } else if n >= 4 {
+        let (low, high) = (half(bytes, 0), half(bytes, n - 4));
+        quoted[1..5].copy_from_slice(&low);
+        quoted[n - 3..n + 1].copy_from_slice(&high);
+        escape_lanes(u64::from(u32::from_le_bytes(low)) | u64::from(u32::from_le_bytes(high)) << 32)
+    } else if n > 0 {
+        let (first, middle, last) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+        quoted[1] = first;
+        quoted[1 + n / 2] = middle;
+        quoted[n] = last;
+        // Lanes 3..8 are spaces, which never need escaping.
+        escape_lanes(
+            u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16 | (ONES * 0x20) << 24,
+        )
+    } else {
+        0
+    };
+    quoted[n + 1] = b'"';
+    (quoted, lanes)
+}
+
+#[inline]
+fn word(bytes: &[u8], at: usize) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[at..at + 8]);
+    w
+}
+
+#[inline]
+fn half(bytes: &[u8], at: usize) -> [u8; 4] {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&bytes[at..at + 4]);
+    w
+}
+
+/// The rare path of [`string`], kept out of line so the common one stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn escaped(out: &mut Vec<u8>, text: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, text);
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Nonzero when a byte lane of `x` holds a control character, `"` or `\\` (bytes of multi-byte UTF-8
+/// characters are at least 0x80 and never flagged).
+#[inline]
+fn escape_lanes(x: u64) -> u64 {
+    // Each term is nonzero exactly when some lane is below 0x20, or is zero after the xor.
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    (control | quote | backslash) & HIGHS
+}
+
+/// True when a byte of `bytes` (more than eight of them) must be escaped in a JSON string: a control
+/// character, `"` or `\\`. Eight bytes at a time; the last word may overlap the one before it.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let mut lanes = escape_lanes(u64::from_le_bytes(word(bytes, n - 8)));
+    let mut at = 0;
+    while at + 8 < n {
+        lanes |= escape_lanes(u64::from_le_bytes(word(bytes, at)));
+        at += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    lanes != 0
 }
 
 /// Appends `"text"`, or `"***"` when `mask` is set and the text is not empty (privacy, T… / DESIGN §5).
+#[inline]
 pub fn personal(out: &mut Vec<u8>, text: &str, mask: bool) {
     if mask && !text.is_empty() {
         string(out, MASK);
@@ -54,37 +136,76 @@ pub fn personal(out: &mut Vec<u8>, text: &str, mask: bool) {
 }
 
 /// Appends a key and its colon: `"key":`.
+#[inline]
 pub fn key(out: &mut Vec<u8>, key: &str) {
     string(out, key);
     out.push(b':');
 }
 
-/// Appends `value` (below 100) as two digits.
-pub fn two_digits(out: &mut Vec<u8>, value: u64) {
-    let v = (value % 100) as u8;
-    out.push(b'0' + v / 10);
-    out.push(b'0' + v % 10);
+/// The two-digit decimal forms of 0 to 99, back to back.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The two digits of `value % 100`.
+#[inline]
+pub fn pair(value: u64) -> [u8; 2] {
+    let i = (value % 100) as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
 }
 
-/// Appends `value` as exactly `width` decimal digits, zero-padded (timestamps, sequential ids).
+/// Appends `value` (below 100) as two digits.
+#[inline]
+pub fn two_digits(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(&pair(value));
+}
+
+/// Appends `value` as at least `width` (up to 20) decimal digits, zero-padded (timestamps, sequential ids).
 pub fn padded(out: &mut Vec<u8>, value: u64, width: usize) {
-    let digits = itoa_buffer(value);
-    let len = 20 - digits.start;
-    for _ in len..width {
-        out.push(b'0');
+    let places = decimal_places(value).max(width.min(20));
+    // The digits end at `places` in a buffer of '0's; appending all twenty bytes and cutting the tail
+    // costs less than a copy of variable length.
+    let mut bytes = [b'0'; 20];
+    let mut end = places;
+    let mut n = value;
+    while n >= 100 {
+        end -= 2;
+        bytes[end..end + 2].copy_from_slice(&pair(n));
+        n /= 100;
     }
-    out.extend_from_slice(&digits.bytes[digits.start..]);
+    if n >= 10 {
+        end -= 2;
+        bytes[end..end + 2].copy_from_slice(&pair(n));
+    } else {
+        bytes[end - 1] = b'0' + n as u8;
+    }
+    let start = out.len();
+    out.extend_from_slice(&bytes);
+    out.truncate(start + places);
+}
+
+/// Number of decimal digits of `n`.
+fn decimal_places(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// Appends an unsigned number.
 pub fn number(out: &mut Vec<u8>, n: u64) {
-    let mut buffer = itoa_buffer(n);
-    out.extend_from_slice(buffer.as_bytes_mut());
+    padded(out, n, 1);
 }
 
 /// Appends `true` or `false`.
+#[inline]
 pub fn boolean(out: &mut Vec<u8>, b: bool) {
-    out.extend_from_slice(if b { b"true" } else { b"false" });
+    // Two fixed-length copies: one slice of either length would be a call to memcpy.
+    if b {
+        out.extend_from_slice(b"true");
+    } else {
+        out.extend_from_slice(b"false");
+    }
 }
 
 /// `{"id":…,"name":…,"dialogName":…}` of a state.
@@ -114,32 +235,6 @@ pub fn variable_prefix(name: &str) -> String {
     string(&mut out, name);
     out.extend_from_slice(b",\"value\":");
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// Decimal digits of `n` without allocating.
-struct Digits {
-    bytes: [u8; 20],
-    start: usize,
-}
-
-impl Digits {
-    fn as_bytes_mut(&mut self) -> &[u8] {
-        &self.bytes[self.start..]
-    }
-}
-
-fn itoa_buffer(mut n: u64) -> Digits {
-    let mut bytes = [0u8; 20];
-    let mut start = 20;
-    loop {
-        start -= 1;
-        bytes[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    Digits { bytes, start }
 }
 
 /// `{"instanceId":…,…}` of a call meta, present fields only, personal ones masked when `mask` is set.
@@ -235,6 +330,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_position_of_every_length_is_checked() {
+        // The word-wise check reads short strings and tails as overlapping words: put each character
+        // that needs escaping (and some that do not) at every position of strings up to 40 bytes.
+        for len in 1..=40 {
+            for at in 0..len {
+                for special in ['"', '\\', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é', '€'] {
+                    let text: String = (0..len)
+                        .map(|i| if i == at { special } else { 'a' })
+                        .collect();
+                    let mut out = Vec::new();
+                    string(&mut out, &text);
+                    assert_eq!(out, serde_json::to_vec(&text).unwrap(), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn strings_and_numbers_match_serde() {
         for text in [
             "plain",
@@ -251,6 +364,11 @@ mod tests {
             let mut out = Vec::new();
             number(&mut out, n);
             assert_eq!(out, serde_json::to_vec(&n).unwrap());
+        }
+        for n in [0u64, 9, 10, 99, 100, 101, 999_999, 1_000_000] {
+            let mut out = Vec::new();
+            padded(&mut out, n, 6);
+            assert_eq!(out, format!("{n:06}").into_bytes());
         }
         let s = StateRef::from_static("STATE.base", "Conversation \"start\"", "main");
         assert_eq!(

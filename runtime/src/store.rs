@@ -5,8 +5,12 @@
 //! nothing is cloned per turn.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+
+/// The stores' hasher: foldhash, randomly keyed per store. Hashing the session key runs on every turn,
+/// and SipHash (std's default) cost about as much as the rest of the lookup; foldhash's quality variant
+/// keeps a per-instance random key, so keys chosen by callers cannot be aimed at one bucket offline.
+type RandomState = foldhash::quality::RandomState;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Number of shards of the in-memory stores.
@@ -45,7 +49,7 @@ pub trait SessionStore<S>: Send + Sync {
     }
 }
 
-type Shard<S> = Mutex<HashMap<String, Arc<Mutex<S>>>>;
+type Shard<S> = Mutex<HashMap<String, Arc<Mutex<S>>, RandomState>>;
 
 /// A [`SessionStore`] in memory, shared by many threads.
 ///
@@ -67,8 +71,10 @@ impl<S> InMemoryStore<S> {
     /// An empty store.
     pub fn new() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
+            hasher: RandomState::default(),
         }
     }
 
@@ -157,7 +163,7 @@ pub trait UserStore<V>: Send + Sync {
 
 /// release → requester → values. Nested so lookups by `&str` pairs need no
 /// allocation.
-type UserShard<V> = Mutex<HashMap<String, HashMap<String, V>>>;
+type UserShard<V> = Mutex<HashMap<String, HashMap<String, V, RandomState>, RandomState>>;
 
 /// A [`UserStore`] in memory, shared by many threads: [`SHARDS`] maps chosen
 /// by (requester, release); the closure runs under the shard's lock.
@@ -171,8 +177,10 @@ impl<V> InMemoryUserStore<V> {
     /// An empty store.
     pub fn new() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
+            hasher: RandomState::default(),
         }
     }
 

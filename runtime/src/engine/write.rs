@@ -203,16 +203,10 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         } else {
             Some(json::phone_request(out, request))
         };
-        scratch.clear();
-        for (i, piece) in said.pieces().enumerate() {
-            if i > 0 {
-                scratch.push(' ');
-            }
-            scratch.push_str(piece);
-        }
+        let prompt = said.joined(scratch);
         out.extend_from_slice(b",\"response\":");
         let start = out.len();
-        self.write_phone_response(out, request, decided, scratch, reprompt, mask, written_meta);
+        self.write_phone_response(out, request, decided, prompt, reprompt, mask, written_meta);
         *response = (start, out.len());
         platform_response.clear();
         if mask {
@@ -221,7 +215,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 platform_response,
                 request,
                 decided,
-                scratch,
+                prompt,
                 reprompt,
                 false,
                 None,

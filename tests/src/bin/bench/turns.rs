@@ -188,55 +188,64 @@ pub fn profile(which: &str) {
     }
 }
 
-/// Median ns per turn: each sample plays `TURNS_PER_SAMPLE` turns of the cycle; each turn decides,
-/// builds and writes its transaction into the reused turn buffer (and hands it to the sink).
-fn turn_ns<F: Flow>(
-    engine: &Engine<F>,
-    opening: &[PhoneRequest],
-    cycle: &[PhoneRequest],
-) -> (f64, Transaction) {
-    let mut buffer = TurnBuffer::new();
-    for r in opening {
-        engine.play_phone(r, &mut buffer).expect("bench request");
-    }
-    let mut run = |turns: usize| {
-        for i in 0..turns {
-            engine
-                .play_phone(&cycle[i % cycle.len()], &mut buffer)
-                .expect("bench request");
-            black_box(buffer.transaction_json());
-        }
-    };
-    run(TURNS_PER_SAMPLE); // warm up
-    let mut samples: Vec<f64> = (0..SAMPLES)
-        .map(|_| {
-            let start = Instant::now();
-            run(TURNS_PER_SAMPLE);
-            start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    let last: Transaction =
-        serde_json::from_slice(buffer.transaction_json()).expect("a transaction");
-    (samples[SAMPLES / 2], last)
+/// One engine playing the benchmark conversation into its own reused turn buffer.
+struct Player<'e, F: Flow> {
+    engine: &'e Engine<F>,
+    cycle: &'e [PhoneRequest],
+    buffer: TurnBuffer,
+    next: usize,
 }
 
-/// Median ns to serialise an already-built transaction.
-fn floor_ns(tx: &Transaction) -> f64 {
-    let mut buffer = Vec::with_capacity(8192);
-    let mut samples: Vec<f64> = (0..SAMPLES)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..TURNS_PER_SAMPLE {
-                buffer.clear();
-                serde_json::to_writer(&mut buffer, black_box(tx)).expect("serialise");
-                black_box(&buffer);
-            }
-            start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
-        })
-        .collect();
+impl<'e, F: Flow> Player<'e, F> {
+    fn new(engine: &'e Engine<F>, opening: &[PhoneRequest], cycle: &'e [PhoneRequest]) -> Self {
+        let mut buffer = TurnBuffer::new();
+        for r in opening {
+            engine.play_phone(r, &mut buffer).expect("bench request");
+        }
+        let mut player = Player {
+            engine,
+            cycle,
+            buffer,
+            next: 0,
+        };
+        player.sample(); // warm up
+        player
+    }
+
+    /// ns per turn over `TURNS_PER_SAMPLE` turns; each turn decides, builds and writes its transaction
+    /// into the reused turn buffer (and hands it to the sink).
+    fn sample(&mut self) -> f64 {
+        let start = Instant::now();
+        for _ in 0..TURNS_PER_SAMPLE {
+            let request = &self.cycle[self.next % self.cycle.len()];
+            self.next += 1;
+            self.engine
+                .play_phone(request, &mut self.buffer)
+                .expect("bench request");
+            black_box(self.buffer.transaction_json());
+        }
+        start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
+    }
+
+    fn last_transaction(&self) -> Transaction {
+        serde_json::from_slice(self.buffer.transaction_json()).expect("a transaction")
+    }
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
-    samples[SAMPLES / 2]
+    samples[samples.len() / 2]
+}
+
+/// ns to serialise an already-built transaction, over `TURNS_PER_SAMPLE` serialisations.
+fn floor_sample(tx: &Transaction, buffer: &mut Vec<u8>) -> f64 {
+    let start = Instant::now();
+    for _ in 0..TURNS_PER_SAMPLE {
+        buffer.clear();
+        serde_json::to_writer(&mut *buffer, black_box(tx)).expect("serialise");
+        black_box(&buffer);
+    }
+    start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
 }
 
 fn ir_of(file: &str) -> flowc::ir::Flow {
@@ -249,12 +258,23 @@ fn measure<G: Flow, I: Flow>(name: &str, generated: G, interpreted: I) -> Measur
     let (opening, cycle) = conversation(name);
     let generated = Engine::new(generated).deterministic().with_sink(Discard);
     let interpreted = Engine::new(interpreted).deterministic().with_sink(Discard);
-    let (generated_ns, tx) = turn_ns(&generated, &opening, &cycle);
-    let (interpreted_ns, _) = turn_ns(&interpreted, &opening, &cycle);
+    let mut generated = Player::new(&generated, &opening, &cycle);
+    let mut interpreted = Player::new(&interpreted, &opening, &cycle);
+    let tx = generated.last_transaction();
+    // Samples alternate between the engines (and the floor), so a slow spell of a shared machine hits
+    // all three alike instead of skewing their ratio.
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+    let mut floor_buffer = Vec::with_capacity(8192);
+    for _ in 0..SAMPLES {
+        samples[0].push(generated.sample());
+        samples[1].push(interpreted.sample());
+        samples[2].push(floor_sample(&tx, &mut floor_buffer));
+    }
+    let [generated_ns, interpreted_ns, floor_ns] = samples.map(median);
     Measured {
         generated_ns,
         interpreted_ns,
-        floor_ns: floor_ns(&tx),
+        floor_ns,
         turns: TURNS_PER_SAMPLE,
     }
 }
