@@ -1,159 +1,151 @@
 //! Expressions and templates compiled to Rust: no expression is interpreted at run time. The semantics of
 //! each operation are the runtime's `value` functions, the same the interpreter calls.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use syn::{Expr as Rust, Stmt};
 
 use super::Names;
+use super::syntax::{
+    block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_int, lit_str,
+    logical, method, not, paren, path, reference, reference_mut, semi,
+};
 use crate::expr::{BinaryOp, ContextField, Function};
 use crate::ir::{Expr, Part, Template};
 
 /// A boolean operand of `&&` / `||`: parenthesised only when it is itself `&&` / `||`.
-fn operand(e: &Expr, names: &Names) -> TokenStream {
+fn operand(e: &Expr, names: &Names) -> Rust {
     let b = boolean(e, names);
     match e {
-        Expr::Binary(BinaryOp::And | BinaryOp::Or, ..) => quote!((#b)),
+        Expr::Binary(BinaryOp::And | BinaryOp::Or, ..) => paren(b),
         _ => b,
     }
 }
 
 /// An expression as a `bool`.
-pub fn boolean(e: &Expr, names: &Names) -> TokenStream {
+pub fn boolean(e: &Expr, names: &Names) -> Rust {
     match e {
-        Expr::Bool(b) => quote!(#b),
-        Expr::Not(inner) => {
-            let inner = boolean(inner, names);
-            quote!(!(#inner))
-        }
+        Expr::Bool(b) => lit_bool(*b),
+        Expr::Not(inner) => not(paren(boolean(inner, names))),
         Expr::Binary(op, a, b) => match op {
             BinaryOp::And | BinaryOp::Or => {
-                let (a, b) = (operand(a, names), operand(b, names));
-                if *op == BinaryOp::And {
-                    quote!(#a && #b)
-                } else {
-                    quote!(#a || #b)
-                }
+                logical(*op == BinaryOp::And, operand(a, names), operand(b, names))
             }
             _ => {
-                let (a, b) = (str_ref(a, names), str_ref(b, names));
                 let function = match op {
-                    BinaryOp::Eq => quote!(rt::eq),
-                    BinaryOp::Ne => quote!(rt::ne),
-                    BinaryOp::Lt => quote!(rt::lt),
-                    BinaryOp::Le => quote!(rt::le),
-                    BinaryOp::Gt => quote!(rt::gt),
-                    _ => quote!(rt::ge),
+                    BinaryOp::Eq => "rt::eq",
+                    BinaryOp::Ne => "rt::ne",
+                    BinaryOp::Lt => "rt::lt",
+                    BinaryOp::Le => "rt::le",
+                    BinaryOp::Gt => "rt::gt",
+                    _ => "rt::ge",
                 };
-                quote!(#function(#a, #b))
+                call(function, [str_ref(a, names), str_ref(b, names)])
             }
         },
         Expr::Call(function, args) => {
             let arg = |i: usize| {
                 args.get(i)
-                    .map(|a| str_ref(a, names))
-                    .unwrap_or_else(|| quote!(""))
+                    .map_or_else(|| lit_str(""), |a| str_ref(a, names))
             };
-            let a0 = arg(0);
             match function {
-                Function::Empty => quote!(rt::is_empty(#a0)),
-                Function::Contains => {
-                    let a1 = arg(1);
-                    quote!(rt::contains(#a0, #a1))
-                }
+                Function::Empty => call("rt::is_empty", [arg(0)]),
+                Function::Contains => call("rt::contains", [arg(0), arg(1)]),
                 Function::Matches => match args.get(1) {
                     Some(Expr::Str(p)) => {
-                        let index = proc_macro2::Literal::usize_unsuffixed(names.pattern(p));
-                        quote!(PATTERNS[#index].as_ref().is_some_and(|p| rt::matches(#a0, p)))
+                        // PATTERNS[i].as_ref().is_some_and(|p| rt::matches(value, p))
+                        let matches = call("rt::matches", [arg(0), path("p")]);
+                        pattern_test(names.pattern(p), closure("p", matches))
                     }
-                    _ => quote!(false),
+                    _ => lit_bool(false),
                 },
             }
         }
-        _ => {
-            let t = str_ref(e, names);
-            quote!(rt::truthy(#t))
-        }
+        _ => call("rt::truthy", [str_ref(e, names)]),
     }
 }
 
+/// `PATTERNS[index].as_ref().is_some_and(test)`: a pattern that did not compile matches nothing.
+pub fn pattern_test(pattern: usize, test: Rust) -> Rust {
+    let pattern = index(path("PATTERNS"), lit_int(pattern as u64));
+    method(method(pattern, "as_ref", []), "is_some_and", [test])
+}
+
+/// `scope.vars.<field>`.
+pub fn var(v: usize, names: &Names) -> Rust {
+    field(fields("scope.vars"), &names.vars[v])
+}
+
 /// An expression as a `&str`: variables and literals directly, anything else through its `Cow`.
-pub fn str_ref(e: &Expr, names: &Names) -> TokenStream {
+pub fn str_ref(e: &Expr, names: &Names) -> Rust {
     match e {
-        Expr::Var(v) => {
-            let field = &names.vars[*v];
-            quote!(scope.vars.#field.as_str())
-        }
-        Expr::Str(s) | Expr::Num(s) => quote!(#s),
-        Expr::IntentName => quote!(scope.input.intent),
-        Expr::Dtmf => quote!(scope.input.dtmf),
-        _ => {
-            let t = text(e, names);
-            quote!(&#t)
-        }
+        Expr::Var(v) => method(var(*v, names), "as_str", []),
+        Expr::Str(s) | Expr::Num(s) => lit_str(s),
+        Expr::IntentName => fields("scope.input.intent"),
+        Expr::Dtmf => fields("scope.input.dtmf"),
+        _ => reference(text(e, names)),
     }
 }
 
 /// An expression as a `Cow<str>`.
-pub fn text(e: &Expr, names: &Names) -> TokenStream {
+pub fn text(e: &Expr, names: &Names) -> Rust {
+    let borrowed = |value| call("rt::Cow::Borrowed", [value]);
     match e {
-        Expr::Var(v) => {
-            let field = &names.vars[*v];
-            quote!(rt::Cow::Borrowed(scope.vars.#field.as_str()))
-        }
-        Expr::Slot(name) => quote!(scope.input.slot(#name)),
+        Expr::Var(v) => borrowed(method(var(*v, names), "as_str", [])),
+        Expr::Slot(name) => method(fields("scope.input"), "slot", [lit_str(name)]),
         Expr::Context(field) => {
             let variant = match field {
-                ContextField::TurnCount => quote!(TurnCount),
-                ContextField::Platform => quote!(Platform),
-                ContextField::CallerId => quote!(CallerId),
-                ContextField::SessionId => quote!(SessionId),
-                ContextField::Dtmf => quote!(Dtmf),
-                ContextField::LastServiceCallError => quote!(LastServiceCallError),
-                ContextField::LastServiceCallStatus => quote!(LastServiceCallStatus),
+                ContextField::TurnCount => "rt::ContextField::TurnCount",
+                ContextField::Platform => "rt::ContextField::Platform",
+                ContextField::CallerId => "rt::ContextField::CallerId",
+                ContextField::SessionId => "rt::ContextField::SessionId",
+                ContextField::Dtmf => "rt::ContextField::Dtmf",
+                ContextField::LastServiceCallError => "rt::ContextField::LastServiceCallError",
+                ContextField::LastServiceCallStatus => "rt::ContextField::LastServiceCallStatus",
             };
-            quote!(scope.context.get(rt::ContextField::#variant))
+            method(fields("scope.context"), "get", [path(variant)])
         }
-        Expr::IntentName => quote!(rt::Cow::Borrowed(scope.input.intent)),
-        Expr::Dtmf => quote!(rt::Cow::Borrowed(scope.input.dtmf)),
-        Expr::Str(s) | Expr::Num(s) => quote!(rt::Cow::Borrowed(#s)),
+        Expr::IntentName => borrowed(fields("scope.input.intent")),
+        Expr::Dtmf => borrowed(fields("scope.input.dtmf")),
+        Expr::Str(s) | Expr::Num(s) => borrowed(lit_str(s)),
         Expr::Bool(_) | Expr::Not(_) | Expr::Binary(..) | Expr::Call(..) => {
-            let b = boolean(e, names);
-            quote!(rt::Cow::Borrowed(rt::bool_text(#b)))
+            borrowed(call("rt::bool_text", [boolean(e, names)]))
         }
     }
 }
 
-/// Statements that append a template to the `String` named by `target` (a `&mut String` expression).
-pub fn write(template: &Template, target: &TokenStream, names: &Names) -> TokenStream {
+/// Statements that append a template to the `String` named `out` (a `&mut String`).
+pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
     let ssml =
         matches!(template.parts.first(), Some(Part::Text(t)) if flowc_runtime::value::is_ssml(t));
-    let parts = template.parts.iter().map(|part| match part {
-        Part::Text(t) => quote!(#target.push_str(#t);),
-        Part::Expr(e) => {
-            let value = str_ref(e, names);
-            if ssml {
-                quote!(rt::push_value(#target, #value, true);)
-            } else {
-                quote!(#target.push_str(#value);)
+    template
+        .parts
+        .iter()
+        .map(|part| match part {
+            Part::Text(t) => semi(method(path("out"), "push_str", [lit_str(t)])),
+            Part::Expr(e) => {
+                let value = str_ref(e, names);
+                if ssml {
+                    semi(call("rt::push_value", [path("out"), value, lit_bool(true)]))
+                } else {
+                    semi(method(path("out"), "push_str", [value]))
+                }
             }
-        }
-    });
-    quote!(#(#parts)*)
+        })
+        .collect()
 }
 
 /// An expression of type `String` holding the template.
-pub fn string(template: &Template, names: &Names) -> TokenStream {
+pub fn string(template: &Template, names: &Names) -> Rust {
     if let [Part::Text(t)] = template.parts.as_slice() {
-        return quote!(rt::String::from(#t));
+        return call("rt::String::from", [lit_str(t)]);
     }
     if template.parts.is_empty() {
-        return quote!(rt::String::new());
+        return call("rt::String::new", []);
     }
-    let body = write(template, &quote!(out), names);
-    quote!({
-        let mut text = rt::String::new();
-        let out = &mut text;
-        #body
-        text
-    })
+    // { let mut text = rt::String::new(); let out = &mut text; …; text }
+    let mut stmts = vec![
+        let_mut("text", call("rt::String::new", [])),
+        let_("out", reference_mut(path("text"))),
+    ];
+    stmts.extend(write(template, names));
+    block_with(stmts, path("text"))
 }

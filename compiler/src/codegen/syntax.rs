@@ -1,0 +1,402 @@
+//! Builders for the syntax tree of generated code.
+//!
+//! The parts of a module that grow with the flow (one match arm or table entry per block, state and
+//! handler) are built as `syn` nodes directly: quoting them and parsing the tokens back costs several
+//! microseconds per expression, which made parsing the bulk of a large flow's compile time. The fixed
+//! skeleton is still written with `quote!` and parsed once. Every builder makes the node the parser makes
+//! for the same source text (parentheses included), so the formatted output does not depend on the route.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use syn::{Arm, Attribute, Expr, Pat, Stmt};
+
+/// `name` as an identifier.
+pub fn name(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The path `a::b::c` (`::a::b` with a leading colon).
+pub fn path(segments: &str) -> Expr {
+    let (leading, rest) = match segments.strip_prefix("::") {
+        Some(rest) => (true, rest),
+        None => (false, segments),
+    };
+    let mut p = path_of(rest.split("::").map(name));
+    if leading {
+        p.leading_colon = Some(Default::default());
+    }
+    path_expr(p)
+}
+
+/// The path made of `segments`.
+pub fn path_of(segments: impl IntoIterator<Item = Ident>) -> syn::Path {
+    syn::Path {
+        leading_colon: None,
+        segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+    }
+}
+
+/// `path` as an expression.
+pub fn path_expr(path: syn::Path) -> Expr {
+    Expr::Path(syn::ExprPath {
+        attrs: Vec::new(),
+        qself: None,
+        path,
+    })
+}
+
+/// An unsuffixed integer literal (`3`): the context gives the type.
+pub fn lit_int(n: u64) -> Expr {
+    Expr::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: int_lit(n),
+    })
+}
+
+fn int_lit(n: u64) -> syn::Lit {
+    syn::Lit::new(Literal::u64_unsuffixed(n))
+}
+
+/// A string literal.
+pub fn lit_str(value: &str) -> Expr {
+    Expr::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: str_lit(value),
+    })
+}
+
+fn str_lit(value: &str) -> syn::Lit {
+    syn::Lit::Str(syn::LitStr::new(value, Span::call_site()))
+}
+
+/// `true` or `false`.
+pub fn lit_bool(value: bool) -> Expr {
+    Expr::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: syn::Lit::Bool(syn::LitBool::new(value, Span::call_site())),
+    })
+}
+
+/// `function(args…)`.
+pub fn call(function: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Call(syn::ExprCall {
+        attrs: Vec::new(),
+        func: Box::new(path(function)),
+        paren_token: Default::default(),
+        args: args.into_iter().collect(),
+    })
+}
+
+/// `receiver.method(args…)`.
+pub fn method(receiver: Expr, method: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::MethodCall(syn::ExprMethodCall {
+        attrs: Vec::new(),
+        receiver: Box::new(receiver),
+        dot_token: Default::default(),
+        method: name(method),
+        turbofish: None,
+        paren_token: Default::default(),
+        args: args.into_iter().collect(),
+    })
+}
+
+/// `base.member`.
+pub fn field(base: Expr, member: &Ident) -> Expr {
+    Expr::Field(syn::ExprField {
+        attrs: Vec::new(),
+        base: Box::new(base),
+        dot_token: Default::default(),
+        member: syn::Member::Named(member.clone()),
+    })
+}
+
+/// `a.b.c` from a variable and field names.
+pub fn fields(segments: &str) -> Expr {
+    let mut parts = segments.split('.');
+    let first = path(parts.next().unwrap_or_default());
+    parts.fold(first, |base, member| field(base, &name(member)))
+}
+
+/// `&e`.
+pub fn reference(e: Expr) -> Expr {
+    Expr::Reference(syn::ExprReference {
+        attrs: Vec::new(),
+        and_token: Default::default(),
+        mutability: None,
+        expr: Box::new(e),
+    })
+}
+
+/// `&mut e`.
+pub fn reference_mut(e: Expr) -> Expr {
+    Expr::Reference(syn::ExprReference {
+        attrs: Vec::new(),
+        and_token: Default::default(),
+        mutability: Some(Default::default()),
+        expr: Box::new(e),
+    })
+}
+
+/// `(e)`.
+pub fn paren(e: Expr) -> Expr {
+    Expr::Paren(syn::ExprParen {
+        attrs: Vec::new(),
+        paren_token: Default::default(),
+        expr: Box::new(e),
+    })
+}
+
+/// `*e`.
+pub fn deref(e: Expr) -> Expr {
+    Expr::Unary(syn::ExprUnary {
+        attrs: Vec::new(),
+        op: syn::UnOp::Deref(Default::default()),
+        expr: Box::new(e),
+    })
+}
+
+/// `!e`.
+pub fn not(e: Expr) -> Expr {
+    Expr::Unary(syn::ExprUnary {
+        attrs: Vec::new(),
+        op: syn::UnOp::Not(Default::default()),
+        expr: Box::new(e),
+    })
+}
+
+/// `a && b` (`and`) or `a || b`.
+pub fn logical(and: bool, a: Expr, b: Expr) -> Expr {
+    let op = if and {
+        syn::BinOp::And(Default::default())
+    } else {
+        syn::BinOp::Or(Default::default())
+    };
+    Expr::Binary(syn::ExprBinary {
+        attrs: Vec::new(),
+        left: Box::new(a),
+        op,
+        right: Box::new(b),
+    })
+}
+
+/// `e[index]`.
+pub fn index(e: Expr, index: Expr) -> Expr {
+    Expr::Index(syn::ExprIndex {
+        attrs: Vec::new(),
+        expr: Box::new(e),
+        bracket_token: Default::default(),
+        index: Box::new(index),
+    })
+}
+
+/// `return e`.
+pub fn ret(e: Expr) -> Expr {
+    Expr::Return(syn::ExprReturn {
+        attrs: Vec::new(),
+        return_token: Default::default(),
+        expr: Some(Box::new(e)),
+    })
+}
+
+/// `Some(e)`.
+pub fn some(e: Expr) -> Expr {
+    call("Some", [e])
+}
+
+/// `Some(n)` or `None`.
+pub fn option_int(v: Option<u64>) -> Expr {
+    match v {
+        Some(n) => some(lit_int(n)),
+        None => path("None"),
+    }
+}
+
+/// `|param| body`.
+pub fn closure(param: &str, body: Expr) -> Expr {
+    Expr::Closure(syn::ExprClosure {
+        attrs: Vec::new(),
+        lifetimes: None,
+        modifiers: Default::default(),
+        constness: None,
+        asyncness: None,
+        capture: None,
+        inputs_begin: Default::default(),
+        inputs: [binding(param, false)].into_iter().collect(),
+        inputs_end: Default::default(),
+        output: syn::ReturnType::Default,
+        body: Box::new(body),
+    })
+}
+
+/// `Path { field: value, … }`.
+pub fn structure<'a>(path_text: &str, values: impl IntoIterator<Item = (&'a str, Expr)>) -> Expr {
+    Expr::Struct(syn::ExprStruct {
+        attrs: Vec::new(),
+        qself: None,
+        path: path_of(path_text.split("::").map(name)),
+        brace_token: Default::default(),
+        fields: values
+            .into_iter()
+            .map(|(member, expr)| syn::FieldValue {
+                attrs: Vec::new(),
+                member: syn::Member::Named(name(member)),
+                colon_token: Some(Default::default()),
+                expr,
+            })
+            .collect(),
+        dot2_token: None,
+        rest: None,
+    })
+}
+
+/// `if condition { then… }` without an `else`.
+pub fn if_then(condition: Expr, then: Vec<Stmt>) -> Expr {
+    Expr::If(syn::ExprIf {
+        attrs: Vec::new(),
+        if_token: Default::default(),
+        cond: Box::new(condition),
+        then_branch: syn::Block {
+            brace_token: Default::default(),
+            stmts: then,
+        },
+        else_branch: None,
+    })
+}
+
+/// `{ stmts… }` as an expression.
+pub fn block(stmts: Vec<Stmt>) -> Expr {
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: syn::Block {
+            brace_token: Default::default(),
+            stmts,
+        },
+    })
+}
+
+/// `{ stmts… tail }`.
+pub fn block_with(mut stmts: Vec<Stmt>, tail: Expr) -> Expr {
+    stmts.push(Stmt::Expr(tail, None));
+    block(stmts)
+}
+
+/// `e;`.
+pub fn semi(e: Expr) -> Stmt {
+    Stmt::Expr(e, Some(Default::default()))
+}
+
+/// `e` as a statement without a semicolon (a block or `if`).
+pub fn stmt(e: Expr) -> Stmt {
+    Stmt::Expr(e, None)
+}
+
+/// The pattern `variable` (`mut variable`).
+fn binding(variable: &str, mutable: bool) -> Pat {
+    Pat::Ident(syn::PatIdent {
+        attrs: Vec::new(),
+        by_ref: None,
+        mutability: mutable.then(Default::default),
+        ident: name(variable),
+        subpat: None,
+    })
+}
+
+/// `let variable = init;`.
+pub fn let_(variable: &str, init: Expr) -> Stmt {
+    local(binding(variable, false), init)
+}
+
+/// `let mut variable = init;`.
+pub fn let_mut(variable: &str, init: Expr) -> Stmt {
+    local(binding(variable, true), init)
+}
+
+fn local(pattern: Pat, init: Expr) -> Stmt {
+    Stmt::Local(syn::Local {
+        attrs: Vec::new(),
+        let_token: Default::default(),
+        modifiers: Default::default(),
+        pat: pattern,
+        init: Some(syn::LocalInit {
+            eq_token: Default::default(),
+            expr: Box::new(init),
+            diverge: None,
+        }),
+        semi_token: Default::default(),
+    })
+}
+
+/// `match scrutinee { arms… }`.
+pub fn match_(scrutinee: Expr, arms: Vec<Arm>) -> Expr {
+    Expr::Match(syn::ExprMatch {
+        attrs: Vec::new(),
+        match_token: Default::default(),
+        expr: Box::new(scrutinee),
+        brace_token: Default::default(),
+        arms,
+    })
+}
+
+/// `pattern => body,`.
+pub fn arm(pattern: Pat, body: Expr) -> Arm {
+    Arm {
+        attrs: Vec::new(),
+        pat: pattern,
+        fat_arrow_token: Default::default(),
+        body: Box::new(body),
+        comma: Some(Default::default()),
+    }
+}
+
+/// The pattern `n`.
+pub fn int_pat(n: u64) -> Pat {
+    Pat::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: int_lit(n),
+    })
+}
+
+/// The pattern `_`.
+pub fn wild() -> Pat {
+    Pat::Wild(syn::PatWild {
+        attrs: Vec::new(),
+        underscore_token: Default::default(),
+    })
+}
+
+/// The pattern `"value"`.
+pub fn str_pat(value: &str) -> Pat {
+    Pat::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: str_lit(value),
+    })
+}
+
+/// The pattern `(a, b)` of two integers.
+pub fn int_pair_pat(a: u64, b: u64) -> Pat {
+    Pat::Tuple(syn::PatTuple {
+        attrs: Vec::new(),
+        paren_token: Default::default(),
+        elems: [int_pat(a), int_pat(b)].into_iter().collect(),
+    })
+}
+
+/// `#[doc = text]`, printed as a `///` comment.
+pub fn doc(text: &str) -> Attribute {
+    Attribute {
+        pound_token: Default::default(),
+        style: syn::AttrStyle::Outer,
+        bracket_token: Default::default(),
+        meta: syn::Meta::NameValue(syn::MetaNameValue {
+            path: path_of([name("doc")]),
+            eq_token: Default::default(),
+            value: lit_str(text),
+        }),
+    }
+}
+
+/// Parses `tokens` as an expression: for the rare, intricate shapes (service calls and transfers)
+/// that are not worth a builder of their own.
+pub fn parse_expr(tokens: TokenStream) -> syn::Result<Expr> {
+    syn::parse2(tokens)
+}
