@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use crate::pattern::Pattern;
 
 /// How two values compare: numerically when both parse as numbers, else as strings.
+#[inline]
 pub fn compare(a: &str, b: &str) -> Ordering {
     // Small whole numbers, by far the common case, compare without float parsing (same result).
     if let (Some(x), Some(y)) = (small_integer(a), small_integer(b)) {
@@ -19,15 +20,25 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 
 /// A plain decimal integer of at most 15 digits (exact as an f64, so comparing it as an integer agrees with
 /// comparing it as a float).
+#[inline]
 fn small_integer(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 15 {
         return None;
     }
-    let value = digits
-        .bytes()
-        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
-    Some(if text.starts_with('-') { -value } else { value })
+    // One pass: check and accumulate each digit.
+    let mut value = 0i64;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value })
 }
 
 fn number(text: &str) -> Option<f64> {
@@ -44,31 +55,37 @@ pub fn truthy(value: &str) -> bool {
 }
 
 /// `a == b` (generated code's short form of [`compare`]).
+#[inline]
 pub fn eq(a: &str, b: &str) -> bool {
     compare(a, b) == Ordering::Equal
 }
 
 /// `a != b`.
+#[inline]
 pub fn ne(a: &str, b: &str) -> bool {
     compare(a, b) != Ordering::Equal
 }
 
 /// `a < b`.
+#[inline]
 pub fn lt(a: &str, b: &str) -> bool {
     compare(a, b) == Ordering::Less
 }
 
 /// `a <= b`.
+#[inline]
 pub fn le(a: &str, b: &str) -> bool {
     compare(a, b) != Ordering::Greater
 }
 
 /// `a > b`.
+#[inline]
 pub fn gt(a: &str, b: &str) -> bool {
     compare(a, b) == Ordering::Greater
 }
 
 /// `a >= b`.
+#[inline]
 pub fn ge(a: &str, b: &str) -> bool {
     compare(a, b) != Ordering::Less
 }
@@ -85,8 +102,14 @@ pub fn bool_text(value: bool) -> &'static str {
 }
 
 /// `empty(x)`.
+#[inline]
 pub fn is_empty(value: &str) -> bool {
-    value.trim().is_empty()
+    match value.as_bytes().first() {
+        None => true,
+        // Printable ASCII is never whitespace: no need to trim (the common case of a filled value).
+        Some(&b) if b > b' ' && b < 0x80 => false,
+        _ => value.trim().is_empty(),
+    }
 }
 
 /// `contains(haystack, needle)`, case-insensitive.
@@ -133,6 +156,19 @@ mod tests {
         assert_eq!(compare("b", "a"), Ordering::Greater);
         assert!(eq("08", "8"));
         assert!(!eq("", "0"));
+        assert!(eq("-7", "-7.0") && lt("-8", "-7") && gt("1e3", "999"));
+        assert_eq!(compare("12a", "12"), Ordering::Greater);
+        for (text, empty) in [
+            ("", true),
+            (" \t", true),
+            ("\u{b}", true),
+            ("\u{a0}", true),
+            ("x", false),
+            (" x", false),
+            ("é", false),
+        ] {
+            assert_eq!(is_empty(text), empty, "{text:?}");
+        }
     }
 
     #[test]
