@@ -6,8 +6,40 @@
 //! skeleton is still written with `quote!` and parsed once. Every builder makes the node the parser makes
 //! for the same source text (parentheses included), so the formatted output does not depend on the route.
 
+use std::cell::Cell;
+
+use proc_macro2::extra::DelimSpan;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use syn::{Arm, Attribute, Expr, Pat, Stmt};
+
+thread_local! {
+    /// The span of the delimiters built inside [`with_delimiters`]: the default `Paren`, `Brace` and
+    /// `Bracket` allocate and free a group to make one, which adds up over a large flow.
+    static DELIM: Cell<Option<DelimSpan>> = const { Cell::new(None) };
+}
+
+/// Runs `build` with one delimiter span for every delimiter it makes. The span is made anew for each call
+/// and dropped after it: inside a procedural macro, spans are valid only during one expansion.
+pub fn with_delimiters<T>(build: impl FnOnce() -> T) -> T {
+    struct Restore(Option<DelimSpan>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DELIM.set(self.0);
+        }
+    }
+    let _restore = Restore(DELIM.replace(Some(new_delim())));
+    build()
+}
+
+fn new_delim() -> DelimSpan {
+    let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::None, TokenStream::new());
+    group.set_span(Span::call_site());
+    group.delim_span()
+}
+
+fn delim() -> DelimSpan {
+    DELIM.get().unwrap_or_else(new_delim)
+}
 
 /// `name` as an identifier.
 pub fn name(name: &str) -> Ident {
@@ -81,7 +113,7 @@ pub fn call(function: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
     Expr::Call(syn::ExprCall {
         attrs: Vec::new(),
         func: Box::new(path(function)),
-        paren_token: Default::default(),
+        paren_token: syn::token::Paren { span: delim() },
         args: args.into_iter().collect(),
     })
 }
@@ -94,7 +126,7 @@ pub fn method(receiver: Expr, method: &str, args: impl IntoIterator<Item = Expr>
         dot_token: Default::default(),
         method: name(method),
         turbofish: None,
-        paren_token: Default::default(),
+        paren_token: syn::token::Paren { span: delim() },
         args: args.into_iter().collect(),
     })
 }
@@ -140,7 +172,7 @@ pub fn reference_mut(e: Expr) -> Expr {
 pub fn paren(e: Expr) -> Expr {
     Expr::Paren(syn::ExprParen {
         attrs: Vec::new(),
-        paren_token: Default::default(),
+        paren_token: syn::token::Paren { span: delim() },
         expr: Box::new(e),
     })
 }
@@ -183,7 +215,7 @@ pub fn index(e: Expr, index: Expr) -> Expr {
     Expr::Index(syn::ExprIndex {
         attrs: Vec::new(),
         expr: Box::new(e),
-        bracket_token: Default::default(),
+        bracket_token: syn::token::Bracket { span: delim() },
         index: Box::new(index),
     })
 }
@@ -233,7 +265,7 @@ pub fn structure<'a>(path_text: &str, values: impl IntoIterator<Item = (&'a str,
         attrs: Vec::new(),
         qself: None,
         path: path_of(path_text.split("::").map(name)),
-        brace_token: Default::default(),
+        brace_token: syn::token::Brace { span: delim() },
         fields: values
             .into_iter()
             .map(|(member, expr)| syn::FieldValue {
@@ -255,7 +287,7 @@ pub fn if_then(condition: Expr, then: Vec<Stmt>) -> Expr {
         if_token: Default::default(),
         cond: Box::new(condition),
         then_branch: syn::Block {
-            brace_token: Default::default(),
+            brace_token: syn::token::Brace { span: delim() },
             stmts: then,
         },
         else_branch: None,
@@ -268,7 +300,7 @@ pub fn block(stmts: Vec<Stmt>) -> Expr {
         attrs: Vec::new(),
         label: None,
         block: syn::Block {
-            brace_token: Default::default(),
+            brace_token: syn::token::Brace { span: delim() },
             stmts,
         },
     })
@@ -332,7 +364,7 @@ pub fn match_(scrutinee: Expr, arms: Vec<Arm>) -> Expr {
         attrs: Vec::new(),
         match_token: Default::default(),
         expr: Box::new(scrutinee),
-        brace_token: Default::default(),
+        brace_token: syn::token::Brace { span: delim() },
         arms,
     })
 }
@@ -376,7 +408,7 @@ pub fn str_pat(value: &str) -> Pat {
 pub fn int_pair_pat(a: u64, b: u64) -> Pat {
     Pat::Tuple(syn::PatTuple {
         attrs: Vec::new(),
-        paren_token: Default::default(),
+        paren_token: syn::token::Paren { span: delim() },
         elems: [int_pat(a), int_pat(b)].into_iter().collect(),
     })
 }
@@ -386,7 +418,7 @@ pub fn doc(text: &str) -> Attribute {
     Attribute {
         pound_token: Default::default(),
         style: syn::AttrStyle::Outer,
-        bracket_token: Default::default(),
+        bracket_token: syn::token::Bracket { span: delim() },
         meta: syn::Meta::NameValue(syn::MetaNameValue {
             path: path_of([name("doc")]),
             eq_token: Default::default(),
