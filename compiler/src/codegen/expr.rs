@@ -74,10 +74,11 @@ pub fn var(v: usize, names: &Names) -> Rust {
     field(fields("scope.vars"), &names.vars[v])
 }
 
-/// An expression as a `&str`: variables and literals directly, anything else through its `Cow`.
+/// An expression as a `&str` (a `&String` where the `&str` parameter takes it): variables and literals
+/// directly, anything else through its `Cow`.
 pub fn str_ref(e: &Expr, names: &Names) -> Rust {
     match e {
-        Expr::Var(v) => method(var(*v, names), "as_str", []),
+        Expr::Var(v) => reference(var(*v, names)),
         Expr::Str(s) | Expr::Num(s) => lit_str(s),
         Expr::IntentName => fields("scope.input.intent"),
         Expr::Dtmf => fields("scope.input.dtmf"),

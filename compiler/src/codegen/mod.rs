@@ -1182,7 +1182,7 @@ fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
         state.prompts.iter().enumerate().map(move |(i, t)| {
             arm(
-                syntax::int_pair_pat(s as u64, i as u64),
+                syntax::tuple_pat([int_pat(s as u64), int_pat(i as u64)]),
                 block(expr::write(t, names)),
             )
         })
@@ -1198,26 +1198,19 @@ fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
         impl<S: Services> Flow<S> {
             /// The handler of `intent` in `state` (`rt::Flow::local_intent`).
             fn local_handler(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
-                match state {
+                match (state, intent) {
                     _ => None,
                 }
             }
         }
     })?;
-    let local = handlers
-        .local
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(s, list)| {
-            // match intent { "Name" => Some(h), …, _ => None }
-            let mut arms: Vec<syn::Arm> = list
-                .iter()
-                .map(|(intent, h)| arm(syntax::str_pat(intent), some_handler(*h)))
-                .collect();
-            arms.push(arm(syntax::wild(), path("None")));
-            arm(int_pat(s as u64), syntax::match_(path("intent"), arms))
-        });
+    // (state, "Intent") => Some(h)
+    let local = handlers.local.iter().enumerate().flat_map(|(s, list)| {
+        list.iter().map(move |(intent, h)| {
+            let pattern = syntax::tuple_pat([int_pat(s as u64), syntax::str_pat(intent)]);
+            arm(pattern, some_handler(*h))
+        })
+    });
     add_arms(&mut items, "local_handler", local)?;
     Ok(items)
 }

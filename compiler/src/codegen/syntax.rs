@@ -358,17 +358,6 @@ fn local(pattern: Pat, init: Expr) -> Stmt {
     })
 }
 
-/// `match scrutinee { arms… }`.
-pub fn match_(scrutinee: Expr, arms: Vec<Arm>) -> Expr {
-    Expr::Match(syn::ExprMatch {
-        attrs: Vec::new(),
-        match_token: Default::default(),
-        expr: Box::new(scrutinee),
-        brace_token: syn::token::Brace { span: delim() },
-        arms,
-    })
-}
-
 /// `pattern => body,`.
 pub fn arm(pattern: Pat, body: Expr) -> Arm {
     Arm {
@@ -388,14 +377,6 @@ pub fn int_pat(n: u64) -> Pat {
     })
 }
 
-/// The pattern `_`.
-pub fn wild() -> Pat {
-    Pat::Wild(syn::PatWild {
-        attrs: Vec::new(),
-        underscore_token: Default::default(),
-    })
-}
-
 /// The pattern `"value"`.
 pub fn str_pat(value: &str) -> Pat {
     Pat::Lit(syn::ExprLit {
@@ -404,12 +385,12 @@ pub fn str_pat(value: &str) -> Pat {
     })
 }
 
-/// The pattern `(a, b)` of two integers.
-pub fn int_pair_pat(a: u64, b: u64) -> Pat {
+/// The pattern `(a, b, …)`.
+pub fn tuple_pat(elems: impl IntoIterator<Item = Pat>) -> Pat {
     Pat::Tuple(syn::PatTuple {
         attrs: Vec::new(),
         paren_token: syn::token::Paren { span: delim() },
-        elems: [int_pat(a), int_pat(b)].into_iter().collect(),
+        elems: elems.into_iter().collect(),
     })
 }
 
