@@ -305,7 +305,10 @@ fn format(flow: &ir::Flow, threads: usize) -> Result<String, String> {
     };
     let threads = threads.clamp(1, Part::ALL.len());
     let mut parts = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A helper that cannot be started leaves its parts to the others.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
         let mut parts = work();
         for helper in helpers {
             match helper.join() {
@@ -1191,7 +1194,7 @@ fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     Ok(items)
 }
 
-/// `rt::Flow::local_intent`: one arm per state with intent handlers.
+/// `rt::Flow::local_intent`: one arm per intent handler of a state.
 fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     let handlers = Handlers::new(flow);
     let mut items = items(quote! {
