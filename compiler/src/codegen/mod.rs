@@ -534,7 +534,7 @@ fn states(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
             discriminant: Some((Default::default(), lit_int(i as u64))),
         });
     match items.first_mut() {
-        Some(syn::Item::Enum(state)) => state.variants.extend(variants),
+        Some(syn::Item::Enum(state)) => state.variants.extend(syntax::pairs(variants)),
         _ => return Err(internal("State")),
     }
     let from = names.states.iter().enumerate().map(|(i, v)| {
@@ -781,7 +781,7 @@ fn statics(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
         .states
         .iter()
         .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
-    array_of(&mut items, "STATES")?.extend(states);
+    array_of(&mut items, "STATES")?.extend(syntax::pairs(states));
     // A waiting block's reference is its state's: point at it instead of repeating it.
     let blocks = flow.blocks.iter().map(|b| match b.kind {
         BlockKind::Wait(s) => reference(index(path("STATES"), lit_int(s as u64))),
@@ -791,7 +791,7 @@ fn statics(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
             reference(state_ref(&id, &b.name, dialog))
         }
     });
-    array_of(&mut items, "BLOCKS")?.extend(blocks);
+    array_of(&mut items, "BLOCKS")?.extend(syntax::pairs(blocks));
     Ok(items)
 }
 
@@ -867,8 +867,8 @@ fn say(template: &Option<ir::Template>, names: &Names) -> Vec<syn::Stmt> {
     };
     let said = |m: &str, args: Vec<syn::Expr>| method(fields("scope.said"), m, args);
     // { let start = scope.said.begin(); { let out = scope.said.buffer(); … } scope.said.end(start); }
-    let mut write = vec![let_("out", said("buffer", vec![]))];
-    write.extend(expr::write(t, names));
+    let write = std::iter::once(let_("out", said("buffer", vec![])));
+    let write = write.chain(expr::write(t, names)).collect();
     vec![stmt(block(vec![
         let_("start", said("begin", vec![])),
         stmt(block(write)),
@@ -1130,8 +1130,9 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
         }
     })?;
     let prompt_counts = flow.states.iter().map(|s| lit_int(s.prompts.len() as u64));
-    array_of(&mut items, "PROMPT_COUNTS")?.extend(prompt_counts);
-    array_of(&mut items, "STATE_JSON")?.extend(state_json.iter().map(|j| lit_str(j)));
+    array_of(&mut items, "PROMPT_COUNTS")?.extend(syntax::pairs(prompt_counts));
+    array_of(&mut items, "STATE_JSON")?
+        .extend(syntax::pairs(state_json.iter().map(|j| lit_str(j))));
     let reprompts = flow.states.iter().enumerate().filter_map(|(s, state)| {
         let t = state.reprompt.as_ref()?;
         let body = block_with(expr::write(t, names), syntax::lit_bool(true));
@@ -1153,7 +1154,7 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
                     found,
                 ))
             });
-            arm(int_pat(s as u64), block_with(tests.collect(), path("None")))
+            arm(int_pat(s as u64), block_with(tests, path("None")))
         });
     add_arms(&mut items, "local_dtmf", dtmf)?;
     let local_else = handlers
@@ -1233,8 +1234,9 @@ fn actions(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
         }
     })?;
     let run_handlers = handlers.actions.iter().enumerate().map(|(h, action)| {
-        let mut stmts = say(&action.say, names);
-        stmts.extend(assign(&action.set, names));
+        let stmts = say(&action.say, names)
+            .into_iter()
+            .chain(assign(&action.set, names));
         arm(
             int_pat(h as u64),
             block_with(stmts, lit_int(action.goto as u64)),
@@ -1278,7 +1280,7 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<
                 let taken = vec![semi(syntax::ret(next(*target)))];
                 stmt(syntax::if_then(expr::boolean(e, names), taken))
             });
-            block_with(tests.collect(), next(*otherwise))
+            block_with(tests, next(*otherwise))
         }
         BlockKind::Set {
             assignments,

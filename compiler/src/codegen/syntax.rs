@@ -10,6 +10,7 @@ use std::cell::Cell;
 
 use proc_macro2::extra::DelimSpan;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
+use syn::punctuated::{Pair, Punctuated};
 use syn::{Arm, Attribute, Expr, Pat, Stmt};
 
 thread_local! {
@@ -41,6 +42,26 @@ fn delim() -> DelimSpan {
     DELIM.get().unwrap_or_else(new_delim)
 }
 
+/// `items` as the pairs of a punctuated list: collected or extended from pairs, a `Punctuated` moves each
+/// item into place once, where pushing items boxes each one first.
+pub fn pairs<T, P: Default>(
+    items: impl IntoIterator<Item = T>,
+) -> impl Iterator<Item = Pair<T, P>> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        let item = items.next()?;
+        Some(match items.peek() {
+            Some(_) => Pair::Punctuated(item, P::default()),
+            None => Pair::End(item),
+        })
+    })
+}
+
+/// `items` separated by `P`, without a trailing one.
+fn punctuated<T, P: Default>(items: impl IntoIterator<Item = T>) -> Punctuated<T, P> {
+    pairs(items).collect()
+}
+
 /// `name` as an identifier.
 pub fn name(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -63,7 +84,7 @@ pub fn path(segments: &str) -> Expr {
 pub fn path_of(segments: impl IntoIterator<Item = Ident>) -> syn::Path {
     syn::Path {
         leading_colon: None,
-        segments: segments.into_iter().map(syn::PathSegment::from).collect(),
+        segments: punctuated(segments.into_iter().map(syn::PathSegment::from)),
     }
 }
 
@@ -114,7 +135,7 @@ pub fn call(function: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
         attrs: Vec::new(),
         func: Box::new(path(function)),
         paren_token: syn::token::Paren { span: delim() },
-        args: args.into_iter().collect(),
+        args: punctuated(args),
     })
 }
 
@@ -127,7 +148,7 @@ pub fn method(receiver: Expr, method: &str, args: impl IntoIterator<Item = Expr>
         method: name(method),
         turbofish: None,
         paren_token: syn::token::Paren { span: delim() },
-        args: args.into_iter().collect(),
+        args: punctuated(args),
     })
 }
 
@@ -252,7 +273,7 @@ pub fn closure(param: &str, body: Expr) -> Expr {
         asyncness: None,
         capture: None,
         inputs_begin: Default::default(),
-        inputs: [binding(param, false)].into_iter().collect(),
+        inputs: punctuated([binding(param, false)]),
         inputs_end: Default::default(),
         output: syn::ReturnType::Default,
         body: Box::new(body),
@@ -266,15 +287,12 @@ pub fn structure<'a>(path_text: &str, values: impl IntoIterator<Item = (&'a str,
         qself: None,
         path: path_of(path_text.split("::").map(name)),
         brace_token: syn::token::Brace { span: delim() },
-        fields: values
-            .into_iter()
-            .map(|(member, expr)| syn::FieldValue {
-                attrs: Vec::new(),
-                member: syn::Member::Named(name(member)),
-                colon_token: Some(Default::default()),
-                expr,
-            })
-            .collect(),
+        fields: punctuated(values.into_iter().map(|(member, expr)| syn::FieldValue {
+            attrs: Vec::new(),
+            member: syn::Member::Named(name(member)),
+            colon_token: Some(Default::default()),
+            expr,
+        })),
         dot2_token: None,
         rest: None,
     })
@@ -307,9 +325,8 @@ pub fn block(stmts: Vec<Stmt>) -> Expr {
 }
 
 /// `{ stmts… tail }`.
-pub fn block_with(mut stmts: Vec<Stmt>, tail: Expr) -> Expr {
-    stmts.push(Stmt::Expr(tail, None));
-    block(stmts)
+pub fn block_with(stmts: impl IntoIterator<Item = Stmt>, tail: Expr) -> Expr {
+    block(stmts.into_iter().chain([Stmt::Expr(tail, None)]).collect())
 }
 
 /// `e;`.
@@ -390,7 +407,7 @@ pub fn tuple_pat(elems: impl IntoIterator<Item = Pat>) -> Pat {
     Pat::Tuple(syn::PatTuple {
         attrs: Vec::new(),
         paren_token: syn::token::Paren { span: delim() },
-        elems: elems.into_iter().collect(),
+        elems: punctuated(elems),
     })
 }
 
