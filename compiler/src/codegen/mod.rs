@@ -1129,7 +1129,10 @@ fn flow_impl(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
             }
         }
     })?;
-    let prompt_counts = flow.states.iter().map(|s| lit_int(s.prompts.len() as u64));
+    let prompt_counts = flow
+        .states
+        .iter()
+        .map(|s| syntax::lit_number(s.prompts.len() as u64));
     array_of(&mut items, "PROMPT_COUNTS")?.extend(syntax::pairs(prompt_counts));
     array_of(&mut items, "STATE_JSON")?
         .extend(syntax::pairs(state_json.iter().map(|j| lit_str(j))));

@@ -105,8 +105,20 @@ pub fn lit_int(n: u64) -> Expr {
     })
 }
 
+/// An integer literal as the formatter's arrays of numbers want it: a `LitInt`, which lets it put several
+/// on a line. Everywhere else integers are kept as their token (see [`int_lit`]).
+pub fn lit_number(n: u64) -> Expr {
+    Expr::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: syn::Lit::new(Literal::u64_unsuffixed(n)),
+    })
+}
+
+/// The integer literal `n`, kept as its token: it prints like a `LitInt`, which would first run its digits
+/// through a big-integer parser (about eight allocations per literal, thousands of literals in a large
+/// flow).
 fn int_lit(n: u64) -> syn::Lit {
-    syn::Lit::new(Literal::u64_unsuffixed(n))
+    syn::Lit::Verbatim(Literal::u64_unsuffixed(n))
 }
 
 /// A string literal.
@@ -117,8 +129,9 @@ pub fn lit_str(value: &str) -> Expr {
     })
 }
 
+/// The string literal `value`, kept as its token: it prints like a `LitStr`, which boxes the token again.
 fn str_lit(value: &str) -> syn::Lit {
-    syn::Lit::Str(syn::LitStr::new(value, Span::call_site()))
+    syn::Lit::Verbatim(Literal::string(value))
 }
 
 /// `true` or `false`.
@@ -420,7 +433,11 @@ pub fn doc(text: &str) -> Attribute {
         meta: syn::Meta::NameValue(syn::MetaNameValue {
             path: path_of([name("doc")]),
             eq_token: Default::default(),
-            value: lit_str(text),
+            // A doc comment's value must be a `LitStr` for the formatter to print it as `///`.
+            value: Expr::Lit(syn::ExprLit {
+                attrs: Vec::new(),
+                lit: syn::Lit::Str(syn::LitStr::new(text, Span::call_site())),
+            }),
         }),
     }
 }
