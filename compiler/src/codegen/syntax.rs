@@ -4,7 +4,8 @@
 //! handler) are built as `syn` nodes directly: quoting them and parsing the tokens back costs several
 //! microseconds per expression, which made parsing the bulk of a large flow's compile time. The fixed
 //! skeleton is still written with `quote!` and parsed once. Every builder makes the node the parser makes
-//! for the same source text (parentheses included), so the formatted output does not depend on the route.
+//! for the same source text (parentheses included; literals are kept as their tokens, which print the same),
+//! so the formatted output does not depend on the route.
 
 use std::cell::Cell;
 
