@@ -4,7 +4,7 @@
 use flowc_runtime::phone::{CallMeta, PhoneEvent, PhoneRequest};
 use flowc_runtime::{Engine, Flow};
 use flowc_tests::parcel_tracking;
-use stats_alloc::Region;
+use perf_monitor::mem::CountingAllocator;
 
 const CONVERSATIONS: usize = 2_000;
 
@@ -46,7 +46,8 @@ pub fn idle_conversation_bytes() -> usize {
             )
         })
         .collect();
-    let region = Region::new(super::allocator());
+    CountingAllocator::reset();
+    CountingAllocator::enable();
     let mut value_bytes = 0usize;
     let mut buffer = flowc_runtime::TurnBuffer::new();
     let empty = engine.flow().new_vars();
@@ -64,12 +65,9 @@ pub fn idle_conversation_bytes() -> usize {
         value_bytes += defaults;
     }
     drop(buffer);
-    let change = region.change();
-    // The sink keeps nothing, so what stays allocated is the store (and the turn buffer, dropped above).
-    let sink_held = 0;
-    let held = change.bytes_allocated as isize - change.bytes_deallocated as isize
-        + change.bytes_reallocated;
-    let _ = engine.flow().info();
-    let per_conversation = (held.max(0) as usize).saturating_sub(sink_held) / CONVERSATIONS;
+    // The sink keeps nothing, so what stays allocated is the store (the turn buffer was dropped above).
+    let held = CountingAllocator::get_allocated();
+    CountingAllocator::disable();
+    let per_conversation = held.max(0) as usize / CONVERSATIONS;
     per_conversation.saturating_sub(value_bytes / CONVERSATIONS)
 }
