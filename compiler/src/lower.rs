@@ -2,7 +2,7 @@
 //! state ids (T15: `STATE.base` for the start block, the explicit `id:`, or a UUID v5 of flow, dialog and
 //! block name, so ids survive reordering and only change when a block is renamed).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use uuid::Uuid;
 

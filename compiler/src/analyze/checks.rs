@@ -1,6 +1,6 @@
 //! Checks of declarations and of each block against the name tables.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::symbols::{BlockRef, Symbols};
 use crate::ast::*;

@@ -1,7 +1,7 @@
 //! Checks of the flow as a graph: unreachable blocks (W018), cycles that never wait for the caller (E017),
 //! and the `PARLOA.EndConversation` path (E019, E020, W036). All walks are iterative and linear.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::symbols::{BlockRef, Symbols};
 use crate::ast::*;

@@ -1,6 +1,6 @@
 //! Name tables of a flow: variables, intents, services, dialogs and blocks, plus target resolution.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::ast::{Block, BlockKind, Dialog, Flow, GlobalBody, MAIN_DIALOG, Name};
 use crate::diagnostic::{Code, Diagnostic, closest};
