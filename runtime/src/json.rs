@@ -135,13 +135,6 @@ pub fn personal(out: &mut Vec<u8>, text: &str, mask: bool) {
     }
 }
 
-/// Appends a key and its colon: `"key":`.
-#[inline]
-pub fn key(out: &mut Vec<u8>, key: &str) {
-    string(out, key);
-    out.push(b':');
-}
-
 /// The two-digit decimal forms of 0 to 99, back to back.
 const PAIRS: &[u8; 200] = b"\
 0001020304050607080910111213141516171819\
@@ -155,12 +148,6 @@ const PAIRS: &[u8; 200] = b"\
 pub fn pair(value: u64) -> [u8; 2] {
     let i = (value % 100) as usize * 2;
     [PAIRS[i], PAIRS[i + 1]]
-}
-
-/// Appends `value` (below 100) as two digits.
-#[inline]
-pub fn two_digits(out: &mut Vec<u8>, value: u64) {
-    out.extend_from_slice(&pair(value));
 }
 
 /// Appends `value` as at least `width` (up to 20) decimal digits, zero-padded (timestamps, sequential ids).
