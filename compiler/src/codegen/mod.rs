@@ -286,39 +286,56 @@ impl Part {
 /// more than they save.
 const PARALLEL_BLOCKS: usize = 1_000;
 
+/// The stack of a helper thread: the usual main-thread stack (8 MiB), where a spawned thread gets 2 MiB.
+const HELPER_STACK: usize = 8 << 20;
+
 /// `text` followed by the formatted module: its shell (attributes, `use`s) and every part's items, the
 /// parts formatted on up to `threads` threads and joined in module order, so the text does not depend on
 /// the number of threads.
 fn format(flow: &ir::Flow, threads: usize, mut text: String) -> Result<String, String> {
+    let part_text = |part: Part, names: &Names| {
+        part.items(flow, names)
+            .and_then(format_items)
+            .map_err(|e| e.to_string())
+    };
     let next = AtomicUsize::new(0);
     let work = || {
+        // `Names` holds `Ident`s, which cannot be shared between threads: each thread makes its own.
         let mut names = None;
         let mut done = Vec::new();
         while let Some(&part) = Part::BY_SIZE.get(next.fetch_add(1, Ordering::Relaxed)) {
             let names = names.get_or_insert_with(|| Names::new(flow));
-            let text = part
-                .items(flow, names)
-                .and_then(format_items)
-                .map_err(|e| e.to_string());
-            done.push((part, text));
+            done.push((part, part_text(part, names)));
         }
         done
     };
     let threads = threads.clamp(1, Part::ALL.len());
     let mut parts = std::thread::scope(|scope| {
-        // A helper that cannot be started leaves its parts to the others.
+        // A helper that cannot be started leaves its parts to the others. Code and formatter recurse
+        // as deep as the flow's expressions: a helper gets the stack the main thread usually has, so
+        // that what fits does not depend on which thread takes a part.
         let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(HELPER_STACK)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
             .collect();
         let mut parts = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => parts.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
+        // A helper that panicked loses its parts: they are made again below.
+        parts.extend(helpers.into_iter().filter_map(|h| h.join().ok()).flatten());
         parts
     });
+    // On the calling thread, so that a panic that does not depend on the thread is the caller's, as it
+    // is without helpers.
+    let mut names = None;
+    for part in Part::ALL {
+        if !parts.iter().any(|(done, _)| *done == part) {
+            let names = names.get_or_insert_with(|| Names::new(flow));
+            parts.push((part, part_text(part, names)));
+        }
+    }
     parts.sort_by_key(|(part, _)| *part);
     let parts = parts
         .into_iter()
