@@ -448,3 +448,37 @@ pub fn doc(text: &str) -> Attribute {
 pub fn parse_expr(tokens: TokenStream) -> syn::Result<Expr> {
     syn::parse2(tokens)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+
+    #[test]
+    fn literals_kept_as_tokens_read_back_as_their_values() {
+        for value in [
+            "",
+            "plain",
+            "\"quoted\" 'single'",
+            r"back\slash \n \u{41}",
+            "line\nbreak\r\ncarriage\ttab",
+            "nul\0 nul\x001 bell\x07 del\x7f",
+            "unicode é ñ 日本 🚀 \u{200b} \u{301}combining \u{feff}",
+            "{{ template }} #[doc] */ /*",
+        ] {
+            let tokens = lit_str(value).into_token_stream();
+            let parsed: syn::LitStr = syn::parse2(tokens.clone()).expect("a string literal");
+            assert_eq!(parsed.value(), value);
+            // The parser's route (`LitStr`) prints the same token.
+            let lit = syn::LitStr::new(value, Span::call_site());
+            assert_eq!(tokens.to_string(), lit.token().to_string());
+        }
+        for n in [0, 7, u64::from(u32::MAX), u64::MAX] {
+            let parsed: syn::LitInt =
+                syn::parse2(lit_int(n).into_token_stream()).expect("an integer");
+            assert_eq!(parsed.base10_parse::<u64>().ok(), Some(n));
+            assert!(parsed.suffix().is_empty());
+        }
+    }
+}
