@@ -467,14 +467,28 @@ impl Parser<'_> {
     ) -> Result<Expr, Diagnostic> {
         let start = self.peek().map(|t| t.at).unwrap_or(self.end);
         let mut left = operand(self)?;
+        // Every operand of a chain nests the tree one level deeper (`(a && b) && c`), and later stages
+        // walk it recursively: a chain spends the same depth budget as parentheses.
+        let outer = self.depth;
         while self.at_op(op) {
-            self.next();
+            let Some(operator) = self.next() else { break };
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(self
+                    .error_at(&operator, "too many `{}` in a row")
+                    .with_help(format!(
+                        "an expression nests at most {MAX_DEPTH} levels, each operand of a `&&` or `||` \
+                         chain counting as one; split the condition over several `when:` branches or \
+                         variables"
+                    )));
+            }
             let right = operand(self)?;
             left = Expr {
                 kind: ExprKind::Binary(kind, Box::new(left), Box::new(right)),
                 span: self.span_from(start),
             };
         }
+        self.depth = outer;
         Ok(left)
     }
 
@@ -712,6 +726,17 @@ mod tests {
         t.for_each_variable(&mut |v, s| vars.push((v.to_string(), s.column)));
         assert_eq!(vars, vec![("parcelStatus".to_string(), 19)]);
         assert!(parse_template("{{ x", origin("{{ x")).is_err());
+    }
+
+    #[test]
+    fn long_chains_spend_the_depth_budget() {
+        // A chain nests the tree one level per operand; code generation and the interpreter recurse on it.
+        let long = vec!["a"; 5_000].join(" && ");
+        let err = parse_expression(&long, origin(&long)).unwrap_err();
+        assert_eq!(err.code, Code::ExpressionSyntax);
+        assert!(err.message.contains("`&&` in a row"), "{}", err.message);
+        let fine = vec!["a"; 20].join(" || ");
+        assert!(parse_expression(&fine, origin(&fine)).is_ok());
     }
 
     #[test]

@@ -159,6 +159,11 @@ fn deep_nesting_is_an_error() {
             "(".repeat(10_000),
             ")".repeat(10_000)
         ),
+        // A chain nests as deeply as parentheses do: code generation would recurse through it.
+        format!(
+            "flow: x\nvariables: {{ a: session }}\ndialogs:\n  main:\n    start:\n      say: hi\n      else: c\n    blocks:\n      c:\n        condition:\n          - when: \"{}\"\n            goto: d\n          - else: d\n      d:\n        end: {{ say: bye }}\n",
+            vec!["a"; 3_000].join(" && ")
+        ),
     ] {
         let checked = flowc::check_source("deep.yaml", &source);
         assert!(checked.has_errors());
