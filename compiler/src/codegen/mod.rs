@@ -209,8 +209,7 @@ pub fn generate(flow: &ir::Flow, settings: &Settings) -> Result<String, String> 
         settings.source_name,
         fnv1a64(settings.source_text.as_bytes()),
     );
-    format(flow, threads, header)
-        .map_err(|e| format!("internal: generated code does not parse: {e}"))
+    format(flow, threads, header).map_err(|e| format!("internal error of the code generator: {e}"))
 }
 
 /// The module's tokens.
@@ -263,20 +262,30 @@ impl Part {
         Part::Vars,
     ];
 
-    fn items(self, flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
-        syntax::with_delimiters(|| self.build(flow, names))
+    fn items(
+        self,
+        flow: &ir::Flow,
+        handlers: &Handlers<'_>,
+        names: &Names,
+    ) -> syn::Result<Vec<syn::Item>> {
+        syntax::with_delimiters(|| self.build(flow, handlers, names))
     }
 
-    fn build(self, flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+    fn build(
+        self,
+        flow: &ir::Flow,
+        handlers: &Handlers<'_>,
+        names: &Names,
+    ) -> syn::Result<Vec<syn::Item>> {
         match self {
             Part::Vars => items(vars(flow, names)),
             Part::States => states(flow, names),
             Part::Services => items(services(flow, names)),
             Part::Statics => statics(flow, names),
-            Part::Flow => flow_impl(flow, names),
+            Part::Flow => flow_impl(flow, handlers, names),
             Part::Prompts => prompts(flow, names),
-            Part::LocalIntents => local_intents(flow),
-            Part::Actions => actions(flow, names),
+            Part::LocalIntents => local_intents(handlers),
+            Part::Actions => actions(handlers, names),
             Part::Blocks => blocks(flow, names),
         }
     }
@@ -293,8 +302,10 @@ const HELPER_STACK: usize = 8 << 20;
 /// parts formatted on up to `threads` threads and joined in module order, so the text does not depend on
 /// the number of threads.
 fn format(flow: &ir::Flow, threads: usize, mut text: String) -> Result<String, String> {
+    // Handlers are plain data, numbered once and shared by every thread.
+    let handlers = Handlers::new(flow);
     let part_text = |part: Part, names: &Names| {
-        part.items(flow, names)
+        part.items(flow, &handlers, names)
             .and_then(format_items)
             .map_err(|e| e.to_string())
     };
@@ -420,10 +431,11 @@ fn shell(flow: &ir::Flow) -> syn::Result<syn::File> {
 /// directly (see [`syntax`]).
 fn syntax_tree(flow: &ir::Flow) -> syn::Result<syn::File> {
     let names = Names::new(flow);
+    let handlers = Handlers::new(flow);
     let mut file = shell(flow)?;
     let mut items = Vec::new();
     for part in Part::ALL {
-        items.extend(part.items(flow, &names)?);
+        items.extend(part.items(flow, &handlers, &names)?);
     }
     module_items(&mut file)?.extend(items);
     Ok(file)
@@ -445,10 +457,11 @@ fn items(tokens: TokenStream) -> syn::Result<Vec<syn::Item>> {
     Ok(syn::parse2::<syn::File>(tokens)?.items)
 }
 
+/// An internal error: `what` is not where the generator put it.
 fn internal(what: &str) -> syn::Error {
     syn::Error::new(
         proc_macro2::Span::call_site(),
-        format!("{what} is missing from the skeleton"),
+        format!("{what} not found in the generated code"),
     )
 }
 
@@ -849,14 +862,7 @@ impl<'f> Handlers<'f> {
         let mut local_else = Vec::new();
         let mut dtmf = Vec::new();
         for state in &flow.states {
-            let mut seen: Vec<(&str, u32)> = Vec::new();
-            for (intent, action) in &state.handlers {
-                let h = add(action);
-                if !seen.iter().any(|(i, _)| *i == intent.as_str()) {
-                    seen.push((intent, h));
-                }
-            }
-            local.push(seen);
+            local.push(first_per_intent(&state.handlers, &mut add));
             local_else.push(state.otherwise.as_ref().map(&mut add));
             dtmf.push(
                 state
@@ -866,13 +872,7 @@ impl<'f> Handlers<'f> {
                     .collect(),
             );
         }
-        let mut global: Vec<(&str, u32)> = Vec::new();
-        for (intent, action) in &flow.global.handlers {
-            let h = add(action);
-            if !global.iter().any(|(i, _)| *i == intent.as_str()) {
-                global.push((intent, h));
-            }
-        }
+        let global = first_per_intent(&flow.global.handlers, &mut add);
         let global_else = flow.global.otherwise.as_ref().map(&mut add);
         let ending = flow.global.ending.as_ref().map(&mut add);
         Handlers {
@@ -885,6 +885,22 @@ impl<'f> Handlers<'f> {
             ending,
         }
     }
+}
+
+/// Numbers every action with `add`; an intent is handled by its first handler (later ones are numbered,
+/// like the interpreter numbers them, but never chosen).
+fn first_per_intent<'f>(
+    handlers: &'f [(String, Action)],
+    add: &mut impl FnMut(&'f Action) -> u32,
+) -> Vec<(&'f str, u32)> {
+    let mut first: Vec<(&'f str, u32)> = Vec::new();
+    for (intent, action) in handlers {
+        let h = add(action);
+        if !first.iter().any(|(i, _)| *i == intent.as_str()) {
+            first.push((intent, h));
+        }
+    }
+    first
 }
 
 /// `Some(v)` or `None`.
@@ -952,8 +968,11 @@ fn reads_var(e: &ir::Expr, v: usize) -> bool {
     }
 }
 
-fn flow_impl(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
-    let handlers = Handlers::new(flow);
+fn flow_impl(
+    flow: &ir::Flow,
+    handlers: &Handlers<'_>,
+    names: &Names,
+) -> syn::Result<Vec<syn::Item>> {
     let state_count = unsuffixed(flow.states.len() as u64);
     let session_resets = flow
         .variables
@@ -1231,8 +1250,7 @@ fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
 }
 
 /// `rt::Flow::local_intent`: one arm per intent handler of a state.
-fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
-    let handlers = Handlers::new(flow);
+fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Item>> {
     let mut items = items(quote! {
         impl<S: Services> Flow<S> {
             /// The handler of `intent` in `state` (`rt::Flow::local_intent`).
@@ -1255,8 +1273,7 @@ fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
 }
 
 /// `rt::Flow::run_handler`: one arm per handler.
-fn actions(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
-    let handlers = Handlers::new(flow);
+fn actions(handlers: &Handlers<'_>, names: &Names) -> syn::Result<Vec<syn::Item>> {
     let fallback_block = unsuffixed(0);
     let mut items = items(quote! {
         impl<S: Services> Flow<S> {
