@@ -12,6 +12,8 @@ use flowc_runtime::{
     DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction, TurnBuffer, TurnContext,
 };
 use flowc_tests::{dispatch_heavy, parcel_tracking};
+
+use super::engine_only::EngineOnly;
 use serde_json::{Value, json};
 
 /// Figures for one flow.
@@ -19,6 +21,8 @@ pub struct Measured {
     pub generated_ns: f64,
     pub interpreted_ns: f64,
     pub floor_ns: f64,
+    /// The same turns with every decision answered at no cost ([`EngineOnly`]): the shared engine alone.
+    pub engine_only_ns: f64,
     pub turns: usize,
 }
 
@@ -30,6 +34,8 @@ impl Measured {
             "serialize_floor_ns": super::round(self.floor_ns),
             "interpreted_over_generated": super::round(self.interpreted_ns / self.generated_ns),
             "generated_over_floor": super::round(self.generated_ns / self.floor_ns),
+            "engine_only_turn_ns": super::round(self.engine_only_ns),
+            "interpreted_over_engine_only": super::round(self.interpreted_ns / self.engine_only_ns),
             "turns_per_sample": self.turns,
         })
     }
@@ -158,7 +164,8 @@ impl DynamicServices for DynamicParcelBackend {
 const SAMPLES: usize = 31;
 const TURNS_PER_SAMPLE: usize = 2_000;
 
-/// `FLOWC_BENCH_PROFILE=generated|interpreted` plays only that engine's dispatch-heavy turns, for profilers.
+/// `FLOWC_BENCH_PROFILE=generated|interpreted|engine-only` plays only that engine's dispatch-heavy turns,
+/// for profilers.
 pub fn profile(which: &str) {
     let (opening, cycle) = conversation("dispatch_heavy");
     let mut buffer = TurnBuffer::new();
@@ -170,21 +177,27 @@ pub fn profile(which: &str) {
             engine(&cycle[i % cycle.len()], &mut buffer);
         }
     };
-    if which == "interpreted" {
-        let engine = Engine::new(Interpreter::new(
-            ir_of("dispatch_heavy.yaml"),
-            flowc_runtime::NoServices,
-        ))
-        .deterministic()
-        .with_sink(Discard);
-        play(&|r, b| engine.play_phone(r, b).expect("bench request"));
-    } else {
-        let engine = Engine::new(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
-            flowc_runtime::NoServices,
-        )))
-        .deterministic()
-        .with_sink(Discard);
-        play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+    let generated = || dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices));
+    match which {
+        "interpreted" => {
+            let engine = Engine::new(Interpreter::new(
+                ir_of("dispatch_heavy.yaml"),
+                flowc_runtime::NoServices,
+            ))
+            .deterministic()
+            .with_sink(Discard);
+            play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+        }
+        "engine-only" => {
+            let engine = Engine::new(EngineOnly(generated()))
+                .deterministic()
+                .with_sink(Discard);
+            play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+        }
+        _ => {
+            let engine = Engine::new(generated()).deterministic().with_sink(Discard);
+            play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+        }
     }
 }
 
@@ -254,27 +267,36 @@ fn ir_of(file: &str) -> flowc::ir::Flow {
     flowc::compile_source(file, &source).expect("clean flow").0
 }
 
-fn measure<G: Flow, I: Flow>(name: &str, generated: G, interpreted: I) -> Measured {
+fn measure<G: Flow, I: Flow, E: Flow>(
+    name: &str,
+    generated: G,
+    interpreted: I,
+    engine_only: EngineOnly<E>,
+) -> Measured {
     let (opening, cycle) = conversation(name);
     let generated = Engine::new(generated).deterministic().with_sink(Discard);
     let interpreted = Engine::new(interpreted).deterministic().with_sink(Discard);
+    let engine_only = Engine::new(engine_only).deterministic().with_sink(Discard);
     let mut generated = Player::new(&generated, &opening, &cycle);
     let mut interpreted = Player::new(&interpreted, &opening, &cycle);
+    let mut engine_only = Player::new(&engine_only, &opening, &cycle);
     let tx = generated.last_transaction();
     // Samples alternate between the engines (and the floor), so a slow spell of a shared machine hits
-    // all three alike instead of skewing their ratio.
-    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+    // all of them alike instead of skewing their ratios.
+    let mut samples = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let mut floor_buffer = Vec::with_capacity(8192);
     for _ in 0..SAMPLES {
         samples[0].push(generated.sample());
         samples[1].push(interpreted.sample());
         samples[2].push(floor_sample(&tx, &mut floor_buffer));
+        samples[3].push(engine_only.sample());
     }
-    let [generated_ns, interpreted_ns, floor_ns] = samples.map(median);
+    let [generated_ns, interpreted_ns, floor_ns, engine_only_ns] = samples.map(median);
     Measured {
         generated_ns,
         interpreted_ns,
         floor_ns,
+        engine_only_ns,
         turns: TURNS_PER_SAMPLE,
     }
 }
@@ -288,6 +310,9 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "dispatch_heavy",
             dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices)),
             Interpreter::new(ir_of("dispatch_heavy.yaml"), flowc_runtime::NoServices),
+            EngineOnly(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
+                flowc_runtime::NoServices,
+            ))),
         ),
     );
     out.insert(
@@ -296,6 +321,7 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "parcel_tracking",
             parcel_tracking::Flow::new(ParcelBackend),
             Interpreter::new(ir_of("parcel_tracking.yaml"), DynamicParcelBackend),
+            EngineOnly(parcel_tracking::Flow::new(ParcelBackend)),
         ),
     );
     out
