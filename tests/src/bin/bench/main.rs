@@ -33,8 +33,14 @@ fn round(x: f64) -> f64 {
 }
 
 fn main() {
-    if std::env::var("FLOWC_BENCH_STAGES").is_ok() {
-        for blocks in [1_000, 10_000] {
+    if let Ok(stages) = std::env::var("FLOWC_BENCH_STAGES") {
+        // `FLOWC_BENCH_STAGES=1` times 1,000 and 10,000 blocks; a larger number times that size alone
+        // (one compile, for profilers).
+        let sizes = match stages.parse::<usize>() {
+            Ok(blocks) if blocks > 1 => vec![blocks],
+            _ => vec![1_000, 10_000],
+        };
+        for blocks in sizes {
             let [p, a, l, c] = compile::stages(blocks);
             println!(
                 "{blocks} blocks: parse {p:.1} ms, analyze {a:.1} ms, lower {l:.1} ms, codegen {c:.1} ms"
