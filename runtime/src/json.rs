@@ -35,7 +35,8 @@ pub fn string(out: &mut Vec<u8>, text: &str) {
 const SHORT: usize = 30;
 
 /// `"bytes"` at the start of a buffer (`bytes` at most [`SHORT`] long), and the escape lanes of `bytes`:
-/// zero when none needs escaping. Read by 8- or 4-byte words, the last one overlapping the one before.
+/// zero when none needs escaping. Read as overlapping words: four of 8 bytes (at 0, 8, `min(n - 8, 16)` and
+/// `n - 8`) above 16 bytes, two of 8 or 4 bytes (first and last) down to 4 bytes, single bytes below.
 #[inline(always)]
 fn quote_short(bytes: &[u8]) -> ([u8; SHORT + 2], u64) {
     let n = bytes.len();

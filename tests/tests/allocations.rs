@@ -46,15 +46,21 @@ fn allocations<F: Flow>(engine: &Engine<F>, cycle: &[PhoneRequest], rounds: usiz
 }
 
 /// An engine of `flow` after the WELCOME, and the benchmark's cycle of requests: topics routed to sales,
-/// support and the billing subdialog, and a confirmation inside it.
-fn switchboard<F: Flow>(flow: F) -> (Engine<F>, Vec<PhoneRequest>) {
+/// support and the billing subdialog, and a confirmation inside it. `deterministic` picks the test clock
+/// and sequential ids instead of the system clock and random object ids.
+fn switchboard<F: Flow>(flow: F, deterministic: bool) -> (Engine<F>, Vec<PhoneRequest>) {
     let meta = CallMeta {
         call_id: Some("call-1".into()),
         caller_id: Some("+4915100000001".into()),
         session_id: Some("call-1".into()),
         ..CallMeta::default()
     };
-    let engine = Engine::new(flow).deterministic().with_sink(Discard);
+    let engine = if deterministic {
+        Engine::new(flow).deterministic()
+    } else {
+        Engine::new(flow)
+    }
+    .with_sink(Discard);
     let welcome = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
     engine
         .play_phone(&welcome, &mut TurnBuffer::new())
@@ -71,10 +77,15 @@ fn switchboard<F: Flow>(flow: F) -> (Engine<F>, Vec<PhoneRequest>) {
 
 #[test]
 fn a_warm_generated_turn_allocates_nothing() {
-    let (engine, cycle) = switchboard(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
-        NoServices,
-    )));
-    assert_eq!(allocations(&engine, &cycle, 20), 0);
+    for deterministic in [true, false] {
+        let flow = dispatch_heavy::Flow::new(flowc_runtime::Dynamic(NoServices));
+        let (engine, cycle) = switchboard(flow, deterministic);
+        assert_eq!(
+            allocations(&engine, &cycle, 20),
+            0,
+            "deterministic: {deterministic}"
+        );
+    }
 }
 
 #[test]
@@ -83,6 +94,6 @@ fn the_count_sees_the_interpreters_allocations() {
     // transaction): the count above is a real count, not a counter that is switched off.
     let source = include_str!("../../flows/dispatch_heavy.yaml");
     let (ir, _) = flowc::compile_source("dispatch_heavy.yaml", source).expect("clean flow");
-    let (engine, cycle) = switchboard(flowc::interpret::Interpreter::new(ir, NoServices));
+    let (engine, cycle) = switchboard(flowc::interpret::Interpreter::new(ir, NoServices), true);
     assert!(allocations(&engine, &cycle, 1) > 0);
 }

@@ -161,9 +161,9 @@ fn main() {
         );
     }
     println!(
-        "engine only: the same turns with every decision answered at no cost (the shared runtime alone);"
+        "engine only: the same requests with every decision answered at no cost (the shared runtime alone);"
     );
-    println!("int/eng is the most any code generator could reach for int/gen with that runtime.");
+    println!("int/eng bounds what any code generator could reach for int/gen with that runtime.");
     println!();
     for (blocks, ms) in &compile {
         println!("compile {blocks:>6} blocks: {ms:>9.1} ms (parse + analyze + lower + codegen)");

@@ -1,5 +1,6 @@
 //! Turn cost of the generated and the interpreted engine on the same conversation, against the cost of
-//! serialising an already-built transaction of the same shape with serde_json (the floor).
+//! serialising an already-built transaction of the same shape with serde_json (the floor) and the cost of
+//! the shared engine alone ([`EngineOnly`]: the same requests, every decision free).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -194,9 +195,15 @@ pub fn profile(which: &str) {
                 .with_sink(Discard);
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
-        _ => {
+        "generated" => {
             let engine = Engine::new(generated()).deterministic().with_sink(Discard);
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
+        }
+        other => {
+            eprintln!(
+                "FLOWC_BENCH_PROFILE={other:?}: expected generated, interpreted or engine-only"
+            );
+            std::process::exit(2);
         }
     }
 }
