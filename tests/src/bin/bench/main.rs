@@ -79,7 +79,7 @@ fn main() {
         "10000": round(compile[2].1),
     });
     let scaling = compile[2].1 / compile[1].1.max(1e-9);
-    let targets = vec![
+    let mut targets = vec![
         target_at_least(
             "interpreted_over_generated >= 5 (dispatch-heavy flow)",
             interpreted / generated,
@@ -112,6 +112,18 @@ fn main() {
             "bytes",
         ),
     ];
+    if let Some(ratio) = rustc
+        .as_ref()
+        .and_then(|r| r["ratio_1000_over_100"].as_f64())
+    {
+        // Ten times the blocks may cost at most ten times the rustc time: no faster than linear.
+        targets.push(target(
+            "rustc on generated code, 1000 / 100 blocks <= 10 (linear)",
+            ratio,
+            10.0,
+            "ratio",
+        ));
+    }
     let mut report = json!({
         "generated_turn_ns": round(generated),
         "interpreted_turn_ns": round(interpreted),
