@@ -26,6 +26,7 @@
 pub mod chat;
 pub mod clock;
 pub mod conversation;
+pub mod dispatch;
 pub mod engine;
 pub mod flow;
 #[cfg(feature = "http")]
@@ -80,6 +81,7 @@ pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, Web
 /// What generated code names by absolute path. Not a public API: it changes with the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::dispatch;
     pub use crate::flow::{
         BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
         Step, TurnContext, View,

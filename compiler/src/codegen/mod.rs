@@ -1249,22 +1249,53 @@ fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     Ok(items)
 }
 
-/// `rt::Flow::local_intent`: one arm per intent handler of a state.
+/// `rt::Flow::local_intent`: the caller's intent found by hash among the intents the states handle
+/// (`rt::dispatch`), then one arm per intent handler of a state, matched by intent number.
 fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Item>> {
+    let mut names: Vec<&str> = handlers
+        .local
+        .iter()
+        .flatten()
+        .map(|(intent, _)| *intent)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return items(quote! {
+            impl<S: Services> Flow<S> {
+                /// The handler of `intent` in `state` (`rt::Flow::local_intent`): no state handles one.
+                fn local_handler(&self, _state: rt::StateIx, _intent: &str) -> Option<rt::HandlerIx> {
+                    None
+                }
+            }
+        });
+    }
+    let count = proc_macro2::Literal::usize_unsuffixed(names.len());
+    let slots = flowc_runtime::dispatch::table(&names);
+    let slot_count = proc_macro2::Literal::usize_unsuffixed(slots.len());
+    let name_lits = names.iter().map(|n| lit_str(n));
+    let slot_lits = slots.iter().map(|s| syntax::lit_number(u64::from(*s)));
     let mut items = items(quote! {
+        /// Every intent some state handles, in order: `HANDLED_INTENT_SLOTS` finds them by hash.
+        const HANDLED_INTENTS: [&str; #count] = [#(#name_lits),*];
+        /// `rt::dispatch::table(&HANDLED_INTENTS)`, computed when the code was generated.
+        const HANDLED_INTENT_SLOTS: [u32; #slot_count] = [#(#slot_lits),*];
+
         impl<S: Services> Flow<S> {
             /// The handler of `intent` in `state` (`rt::Flow::local_intent`).
             fn local_handler(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
+                let intent = rt::dispatch::index(intent, &HANDLED_INTENTS, &HANDLED_INTENT_SLOTS)?;
                 match (state, intent) {
                     _ => None,
                 }
             }
         }
     })?;
-    // (state, "Intent") => Some(h)
+    // (state, intent number) => Some(h)
+    let number = |intent: &str| names.binary_search(&intent).unwrap_or_default() as u64;
     let local = handlers.local.iter().enumerate().flat_map(|(s, list)| {
         list.iter().map(move |(intent, h)| {
-            let pattern = syntax::tuple_pat([int_pat(s as u64), syntax::str_pat(intent)]);
+            let pattern = syntax::tuple_pat([int_pat(s as u64), int_pat(number(intent))]);
             arm(pattern, some_handler(*h))
         })
     });

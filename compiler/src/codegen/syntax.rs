@@ -408,14 +408,6 @@ pub fn int_pat(n: u64) -> Pat {
     })
 }
 
-/// The pattern `"value"`.
-pub fn str_pat(value: &str) -> Pat {
-    Pat::Lit(syn::ExprLit {
-        attrs: Vec::new(),
-        lit: str_lit(value),
-    })
-}
-
 /// The pattern `(a, b, …)`.
 pub fn tuple_pat(elems: impl IntoIterator<Item = Pat>) -> Pat {
     Pat::Tuple(syn::PatTuple {
