@@ -69,7 +69,7 @@ pub use privacy::{MASK, Redact};
 pub use services::{
     Dynamic, DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply,
 };
-pub use sink::{AnalyticsSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
+pub use sink::{AnalyticsSink, DiscardSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
 pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 pub use transaction::{
     AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Request, Response,

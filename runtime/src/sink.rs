@@ -214,6 +214,25 @@ impl AnalyticsSink for MemorySink {
     }
 }
 
+/// Keeps nothing: for engines whose analytics go nowhere (benchmarks, load tests, bots without analytics).
+/// Unlike the engine's default in-memory sink it does not grow with every turn.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscardSink;
+
+impl AnalyticsSink for DiscardSink {
+    fn record(&self, _tx: &Transaction) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn record_json(&self, _json: &[u8]) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
 /// Fans every transaction out to several sinks.
 ///
 /// Every sink gets every transaction even when an earlier one fails; the

@@ -2,23 +2,8 @@
 //! prompts and the transaction all reuse the conversation's strings and the turn buffer.
 
 use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest};
-use flowc_runtime::sink::{AnalyticsSink, SinkError};
-use flowc_runtime::{Engine, Flow, NoServices, Transaction, TurnBuffer};
+use flowc_runtime::{DiscardSink, Engine, Flow, NoServices, TurnBuffer};
 use flowc_tests::dispatch_heavy;
-
-struct Discard;
-
-impl AnalyticsSink for Discard {
-    fn record(&self, _tx: &Transaction) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn record_json(&self, _json: &[u8]) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn flush(&self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
 
 fn said(meta: &CallMeta, intent: &str) -> PhoneRequest {
     let mut r = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
@@ -60,7 +45,7 @@ fn switchboard<F: Flow>(flow: F, deterministic: bool) -> (Engine<F>, Vec<PhoneRe
     } else {
         Engine::new(flow)
     }
-    .with_sink(Discard);
+    .with_sink(DiscardSink);
     let welcome = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
     engine
         .play_phone(&welcome, &mut TurnBuffer::new())

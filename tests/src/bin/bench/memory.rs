@@ -31,7 +31,7 @@ impl parcel_tracking::Services for Never {
 pub fn idle_conversation_bytes() -> usize {
     let engine = Engine::new(parcel_tracking::Flow::new(Never))
         .deterministic()
-        .with_sink(super::turns::Discard);
+        .with_sink(flowc_runtime::DiscardSink);
     let requests: Vec<PhoneRequest> = (0..CONVERSATIONS)
         .map(|i| {
             let session = format!("call-{i:06}");

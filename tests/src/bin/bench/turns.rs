@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use flowc::interpret::Interpreter;
 use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
-use flowc_runtime::sink::{AnalyticsSink, SinkError};
 use flowc_runtime::{
-    DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction, TurnBuffer, TurnContext,
+    DiscardSink, DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction,
+    TurnBuffer, TurnContext,
 };
 use flowc_tests::{dispatch_heavy, parcel_tracking};
 
@@ -39,21 +39,6 @@ impl Measured {
             "interpreted_over_engine_only": super::round(self.interpreted_ns / self.engine_only_ns),
             "turns_per_sample": self.turns,
         })
-    }
-}
-
-/// A sink that keeps nothing: the benchmark serialises the transaction itself.
-pub struct Discard;
-
-impl AnalyticsSink for Discard {
-    fn record(&self, _tx: &Transaction) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn record_json(&self, _json: &[u8]) -> Result<(), SinkError> {
-        Ok(())
-    }
-    fn flush(&self) -> Result<(), SinkError> {
-        Ok(())
     }
 }
 
@@ -186,17 +171,19 @@ pub fn profile(which: &str) {
                 flowc_runtime::NoServices,
             ))
             .deterministic()
-            .with_sink(Discard);
+            .with_sink(DiscardSink);
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "engine-only" => {
             let engine = Engine::new(EngineOnly(generated()))
                 .deterministic()
-                .with_sink(Discard);
+                .with_sink(DiscardSink);
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "generated" => {
-            let engine = Engine::new(generated()).deterministic().with_sink(Discard);
+            let engine = Engine::new(generated())
+                .deterministic()
+                .with_sink(DiscardSink);
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         other => {
@@ -281,9 +268,15 @@ fn measure<G: Flow, I: Flow, E: Flow>(
     engine_only: EngineOnly<E>,
 ) -> Measured {
     let (opening, cycle) = conversation(name);
-    let generated = Engine::new(generated).deterministic().with_sink(Discard);
-    let interpreted = Engine::new(interpreted).deterministic().with_sink(Discard);
-    let engine_only = Engine::new(engine_only).deterministic().with_sink(Discard);
+    let generated = Engine::new(generated)
+        .deterministic()
+        .with_sink(DiscardSink);
+    let interpreted = Engine::new(interpreted)
+        .deterministic()
+        .with_sink(DiscardSink);
+    let engine_only = Engine::new(engine_only)
+        .deterministic()
+        .with_sink(DiscardSink);
     let mut generated = Player::new(&generated, &opening, &cycle);
     let mut interpreted = Player::new(&interpreted, &opening, &cycle);
     let mut engine_only = Player::new(&engine_only, &opening, &cycle);
