@@ -3,6 +3,8 @@
 
 #![deny(warnings)]
 
+pub mod conversations;
+
 flowc_runtime::include_flow!("appointment_booking");
 flowc_runtime::include_flow!("dispatch_heavy");
 flowc_runtime::include_flow!("minimal");

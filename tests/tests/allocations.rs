@@ -1,17 +1,10 @@
 //! A generated engine's turn allocates nothing once its buffers are warm: dispatch, conditions, sets,
 //! prompts and the transaction all reuse the conversation's strings and the turn buffer.
 
-use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest};
+use flowc_runtime::phone::PhoneRequest;
 use flowc_runtime::{DiscardSink, Engine, Flow, NoServices, TurnBuffer};
+use flowc_tests::conversations::conversation;
 use flowc_tests::dispatch_heavy;
-
-fn said(meta: &CallMeta, intent: &str) -> PhoneRequest {
-    let mut r = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
-    r.event = None;
-    r.text = Some(intent.to_lowercase());
-    r.intent = Some(IntentGuess::named(intent));
-    r
-}
 
 /// Allocations of `rounds` passes over `cycle`, after one pass to warm the buffers up.
 fn allocations<F: Flow>(engine: &Engine<F>, cycle: &[PhoneRequest], rounds: usize) -> u64 {
@@ -30,33 +23,21 @@ fn allocations<F: Flow>(engine: &Engine<F>, cycle: &[PhoneRequest], rounds: usiz
     .count_total
 }
 
-/// An engine of `flow` after the WELCOME, and the benchmark's cycle of requests: topics routed to sales,
-/// support and the billing subdialog, and a confirmation inside it. `deterministic` picks the test clock
-/// and sequential ids instead of the system clock and random object ids.
+/// An engine of `flow` after the benchmark's opening, and the benchmark's cycle of requests (topics routed to
+/// sales, support and the billing subdialog, and a confirmation inside it). `deterministic` picks the test
+/// clock and sequential ids instead of the system clock and random object ids.
 fn switchboard<F: Flow>(flow: F, deterministic: bool) -> (Engine<F>, Vec<PhoneRequest>) {
-    let meta = CallMeta {
-        call_id: Some("call-1".into()),
-        caller_id: Some("+4915100000001".into()),
-        session_id: Some("call-1".into()),
-        ..CallMeta::default()
-    };
     let engine = if deterministic {
         Engine::new(flow).deterministic()
     } else {
         Engine::new(flow)
     }
     .with_sink(DiscardSink);
-    let welcome = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
-    engine
-        .play_phone(&welcome, &mut TurnBuffer::new())
-        .expect("welcome");
-    let cycle = [
-        "Topic05", "Topic25", "Topic45", "Confirm", "Topic12", "Topic38", "Topic59", "Topic01",
-        "Topic33",
-    ]
-    .iter()
-    .map(|intent| said(&meta, intent))
-    .collect();
+    let (opening, cycle) = conversation("dispatch_heavy");
+    let mut buffer = TurnBuffer::new();
+    for request in &opening {
+        engine.play_phone(request, &mut buffer).expect("opening");
+    }
     (engine, cycle)
 }
 

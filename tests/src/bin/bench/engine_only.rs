@@ -102,8 +102,8 @@ impl<F: Flow> Flow for EngineOnly<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest};
     use flowc_runtime::{Engine, NoServices, Transaction, TurnBuffer};
+    use flowc_tests::conversations::{conversation, said};
     use flowc_tests::dispatch_heavy;
 
     #[test]
@@ -115,22 +115,17 @@ mod tests {
         let mut listed = Vec::new();
         flow.0.write_variables(&declared, &mut listed);
         let engine = Engine::new(flow).deterministic();
-        let meta = CallMeta {
-            call_id: Some("call-1".into()),
-            caller_id: Some("+4915100000001".into()),
-            ..CallMeta::default()
-        };
+        let (opening, mut cycle) = conversation("dispatch_heavy");
+        cycle.push(said("NoSuchIntent", &[]));
         let mut buffer = TurnBuffer::new();
-        let welcome = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
-        engine.play_phone(&welcome, &mut buffer).expect("welcome");
-        for intent in ["Topic05", "Confirm", "NoSuchIntent"] {
-            let mut said = PhoneRequest::event(meta.clone(), PhoneEvent::Welcome);
-            said.event = None;
-            said.intent = Some(IntentGuess::named(intent));
-            engine.play_phone(&said, &mut buffer).expect("turn");
+        for request in &opening {
+            engine.play_phone(request, &mut buffer).expect("opening");
+        }
+        for request in &cycle {
+            engine.play_phone(request, &mut buffer).expect("turn");
             let tx: Transaction =
                 serde_json::from_slice(buffer.transaction_json()).expect("a transaction");
-            assert_eq!(tx.intent.name, intent);
+            assert_eq!(Some(tx.intent.name.as_ref()), request.intent_name());
             assert_eq!(tx.intent.next_state.id, "STATE.base");
             assert_eq!(
                 tx.variables.len(),

@@ -7,11 +7,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use flowc::interpret::Interpreter;
-use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
+use flowc_runtime::phone::PhoneRequest;
 use flowc_runtime::{
     DiscardSink, DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction,
     TurnBuffer, TurnContext,
 };
+use flowc_tests::conversations::conversation;
 use flowc_tests::{dispatch_heavy, parcel_tracking};
 
 use super::engine_only::EngineOnly;
@@ -39,55 +40,6 @@ impl Measured {
             "interpreted_over_engine_only": super::round(self.interpreted_ns / self.engine_only_ns),
             "turns_per_sample": self.turns,
         })
-    }
-}
-
-fn meta() -> CallMeta {
-    CallMeta {
-        instance_id: Some("bench".into()),
-        call_id: Some("call-1".into()),
-        caller_id: Some("+4915100000001".into()),
-        session_id: Some("call-1".into()),
-        customer_id: Some("bench".into()),
-        production: Some(false),
-        is_privacy_enabled: Some(false),
-    }
-}
-
-fn said(intent: &str, slots: &[(&str, &str)]) -> PhoneRequest {
-    let mut r = PhoneRequest::event(meta(), PhoneEvent::Welcome);
-    r.event = None;
-    r.text = Some(intent.to_lowercase());
-    r.intent = Some(IntentGuess::named(intent));
-    if !slots.is_empty() {
-        r.slots = Some(Slots::List(
-            slots.iter().map(|(k, v)| Slot::new(*k, *v)).collect(),
-        ));
-    }
-    r
-}
-
-/// Requests that open a call, and a cycle of requests that keeps it going forever.
-fn conversation(flow: &str) -> (Vec<PhoneRequest>, Vec<PhoneRequest>) {
-    let welcome = PhoneRequest::event(meta(), PhoneEvent::Welcome);
-    match flow {
-        "dispatch_heavy" => (
-            vec![welcome],
-            [
-                "Topic05", "Topic25", "Topic45", "Confirm", "Topic12", "Topic38", "Topic59",
-                "Topic01", "Topic33",
-            ]
-            .iter()
-            .map(|i| said(i, &[]))
-            .collect(),
-        ),
-        _ => (
-            vec![welcome, said("TrackParcel", &[])],
-            vec![
-                said("ProvideNumber", &[("number", "12345678")]),
-                said("Affirm", &[]),
-            ],
-        ),
     }
 }
 
@@ -166,24 +118,18 @@ pub fn profile(which: &str) {
     let generated = || dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices));
     match which {
         "interpreted" => {
-            let engine = Engine::new(Interpreter::new(
+            let engine = engine(Interpreter::new(
                 ir_of("dispatch_heavy.yaml"),
                 flowc_runtime::NoServices,
-            ))
-            .deterministic()
-            .with_sink(DiscardSink);
+            ));
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "engine-only" => {
-            let engine = Engine::new(EngineOnly(generated()))
-                .deterministic()
-                .with_sink(DiscardSink);
+            let engine = engine(EngineOnly(generated()));
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "generated" => {
-            let engine = Engine::new(generated())
-                .deterministic()
-                .with_sink(DiscardSink);
+            let engine = engine(generated());
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         other => {
@@ -255,6 +201,11 @@ fn floor_sample(tx: &Transaction, buffer: &mut Vec<u8>) -> f64 {
     start.elapsed().as_nanos() as f64 / TURNS_PER_SAMPLE as f64
 }
 
+/// The engine every measurement plays: test clock and ids (the same bytes every run), no sink work.
+fn engine<F: Flow>(flow: F) -> Engine<F> {
+    Engine::new(flow).deterministic().with_sink(DiscardSink)
+}
+
 fn ir_of(file: &str) -> flowc::ir::Flow {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/");
     let source = std::fs::read_to_string(format!("{path}{file}")).expect("flow file");
@@ -268,15 +219,8 @@ fn measure<G: Flow, I: Flow, E: Flow>(
     engine_only: EngineOnly<E>,
 ) -> Measured {
     let (opening, cycle) = conversation(name);
-    let generated = Engine::new(generated)
-        .deterministic()
-        .with_sink(DiscardSink);
-    let interpreted = Engine::new(interpreted)
-        .deterministic()
-        .with_sink(DiscardSink);
-    let engine_only = Engine::new(engine_only)
-        .deterministic()
-        .with_sink(DiscardSink);
+    let (generated, interpreted, engine_only) =
+        (engine(generated), engine(interpreted), engine(engine_only));
     let mut generated = Player::new(&generated, &opening, &cycle);
     let mut interpreted = Player::new(&interpreted, &opening, &cycle);
     let mut engine_only = Player::new(&engine_only, &opening, &cycle);
