@@ -11,7 +11,11 @@
 //!   - welcome
 //!   - say: where is my parcel
 //!   - intent: ProvideNumber
-//!     slots: { number: "12345678" }
+//!     confidence: 0.94                      # optional: intent.confidence
+//!     intent_ranking:                       # optional: intentRanking, best first
+//!       - { intent: ProvideNumber, confidence: 0.94 }
+//!       - { intent: TrackParcel, confidence: 0.05 }
+//!     slots: { number: "12345678" }         # sent as [{"entity": "number", "value": "12345678"}]
 //!     expect: { state: tellStatus, prompt_contains: out for delivery, service_called: lookupParcel }
 //!   - hangup
 //! ```
@@ -112,9 +116,15 @@ pub struct TurnSpec {
     /// An intent as the NLU would send it (phone).
     #[serde(default)]
     pub intent: Option<String>,
-    /// Slots for `intent`.
+    /// Slots for `intent`, by entity (sent as `{"entity": …, "value": …}`).
     #[serde(default)]
     pub slots: BTreeMap<String, String>,
+    /// The NLU's confidence in `intent` (`intent.confidence`).
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// The NLU's ranking, best first (`intentRanking`).
+    #[serde(default)]
+    pub intent_ranking: Vec<Ranked>,
     /// Utterance text sent with `intent`.
     #[serde(default)]
     pub text: Option<String>,
@@ -127,6 +137,16 @@ pub struct TurnSpec {
     /// Assertions on this turn's transaction.
     #[serde(default)]
     pub expect: Option<Expect>,
+}
+
+/// One entry of a turn's `intent_ranking`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ranked {
+    /// The intent's name.
+    pub intent: String,
+    /// The NLU's confidence in it.
+    pub confidence: f64,
 }
 
 /// Assertions on one turn, in Rasa's spirit.
@@ -290,6 +310,7 @@ pub fn requests(script: &Script, chat: bool, flow: &ir::Flow) -> Result<Vec<Stri
         customer_id: Some("flowc".into()),
         production: Some(false),
         is_privacy_enabled: Some(script.privacy),
+        ..CallMeta::default()
     };
     let mut out = Vec::with_capacity(script.turns.len());
     for (index, turn) in script.turns.iter().enumerate() {
@@ -307,9 +328,14 @@ pub fn requests(script: &Script, chat: bool, flow: &ir::Flow) -> Result<Vec<Stri
                     ));
                 }
             };
-            if spec.intent.is_some() || spec.dtmf.is_some() {
+            if spec.intent.is_some()
+                || spec.dtmf.is_some()
+                || spec.confidence.is_some()
+                || !spec.intent_ranking.is_empty()
+            {
                 return Err(format!(
-                    "turn {}: chat requests carry text only (`say:`), not `intent:` or `dtmf:`",
+                    "turn {}: chat requests carry text only (`say:`), not `intent:`, `confidence:`, \
+                     `intent_ranking:` or `dtmf:`",
                     index + 1
                 ));
             }
@@ -353,7 +379,18 @@ pub fn requests(script: &Script, chat: bool, flow: &ir::Flow) -> Result<Vec<Stri
                     ));
                 }
                 request.text = text;
-                request.intent = intent.map(IntentGuess::named);
+                request.intent = intent.map(|name| IntentGuess {
+                    confidence: spec.confidence,
+                    ..IntentGuess::named(name)
+                });
+                if !spec.intent_ranking.is_empty() {
+                    request.intent_ranking = Some(
+                        spec.intent_ranking
+                            .iter()
+                            .map(|r| IntentGuess::with_confidence(r.intent.clone(), r.confidence))
+                            .collect(),
+                    );
+                }
                 if !spec.slots.is_empty() {
                     request.slots = Some(Slots::List(
                         spec.slots

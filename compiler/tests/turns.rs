@@ -265,11 +265,9 @@ fn t03_non_waiting_blocks_run_in_one_turn_and_a_runaway_turn_is_stopped() {
     event(&engine, "s", "WELCOME");
     let tx = intent(&engine, "s", "Loop", json!([]));
     assert_eq!(tx.meta.errors.occurrences, 1);
-    assert!(
-        tx.meta.errors.affected_steps[0]
-            .message
-            .contains("without waiting")
-    );
+    let problem = &tx.meta.errors.affected_steps[0].errors[0];
+    assert_eq!(problem.kind, flowc_runtime::problem::STEP_BUDGET_EXCEEDED);
+    assert!(problem.message.contains("without waiting"));
     assert_eq!(tx.intent.next_state.id, "STATE.base");
 }
 
@@ -496,8 +494,12 @@ fn t11_service_failure_takes_the_error_route_and_is_counted() {
     );
     assert_eq!(tx.meta.errors.occurrences, 1);
     let step = &tx.meta.errors.affected_steps[0];
-    assert!(step.message.contains("timeout"));
+    assert_eq!(step.errors.len(), 1);
+    assert_eq!(step.errors[0].kind, flowc_runtime::problem::SERVICE_ERROR);
+    assert!(step.errors[0].message.contains("timeout"));
     assert_eq!(step.state_name, "lookup");
+    // The step belonged to the state the caller was in when the turn began.
+    assert_eq!(step.session_before.current_node, tx.intent.initial_state);
     assert_eq!(
         prompt(&tx),
         "Something broke.",

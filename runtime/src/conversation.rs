@@ -30,6 +30,9 @@ pub struct Conversation<V> {
     pub entries: Vec<(StateIx, u32)>,
     /// The conversation's analytics id; kept across the reset so a trailing HANGUP shares it.
     pub user_context_id: String,
+    /// A request of this conversation had `isPrivacyEnabled: true`: every later transaction is masked.
+    /// Kept across the reset like `user_context_id`, so the HANGUP after a bot-ended call is masked too.
+    pub private: bool,
     /// `context.lastServiceCallError`.
     pub last_service_error: String,
     /// `context.lastServiceCallStatus`.
@@ -48,6 +51,7 @@ impl<V> Conversation<V> {
             stack: Vec::new(),
             entries: Vec::new(),
             user_context_id: String::new(),
+            private: false,
             last_service_error: String::new(),
             last_service_status: String::new(),
         }

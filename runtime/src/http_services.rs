@@ -197,10 +197,11 @@ mod tests {
         assert_eq!(ok.branch, "found");
         assert_eq!(
             ok.outputs,
+            // In the order the service wrote them.
             vec![
+                ("status".into(), "late".into()),
                 ("count".into(), "3".into()),
-                ("gone".into(), "".into()),
-                ("status".into(), "late".into())
+                ("gone".into(), "".into())
             ]
         );
         assert!(parse_answer("not json").is_err());

@@ -238,6 +238,17 @@ pub fn variable_prefix(name: &str) -> String {
 
 /// `{"instanceId":…,…}` of a call meta, present fields only, personal ones masked when `mask` is set.
 pub fn call_meta(out: &mut Vec<u8>, meta: &crate::phone::CallMeta, mask: bool) {
+    if !meta.received.is_plain() {
+        // Unknown keys or another key order: echoed as received, through serde.
+        if mask {
+            let mut masked = meta.clone();
+            crate::privacy::Redact::redact(&mut masked);
+            let _ = serde_json::to_writer(&mut *out, &masked);
+        } else {
+            let _ = serde_json::to_writer(&mut *out, meta);
+        }
+        return;
+    }
     // Written field by field (no closures, no tables): this runs twice per phone turn.
     let start = out.len();
     if let Some(v) = &meta.instance_id {
@@ -277,8 +288,16 @@ pub fn call_meta(out: &mut Vec<u8>, meta: &crate::phone::CallMeta, mask: bool) {
 }
 
 /// A phoneV2 request as serde writes it (unmasked): the common parts by hand, the rare ones through serde.
-/// Returns where its callMeta object lies in `out`, so the response can copy it.
-pub fn phone_request(out: &mut Vec<u8>, request: &crate::phone::PhoneRequest) -> (usize, usize) {
+/// Returns where its callMeta object lies in `out`, so the response can copy it (`None` when a request
+/// with unknown keys or its own key order went through serde whole).
+pub fn phone_request(
+    out: &mut Vec<u8>,
+    request: &crate::phone::PhoneRequest,
+) -> Option<(usize, usize)> {
+    if !request.received.is_plain() {
+        let _ = serde_json::to_writer(&mut *out, request);
+        return None;
+    }
     out.extend_from_slice(b"{\"callMeta\":");
     let meta_start = out.len();
     call_meta(out, &request.call_meta, false);
@@ -298,7 +317,8 @@ pub fn phone_request(out: &mut Vec<u8>, request: &crate::phone::PhoneRequest) ->
                 id: None,
                 name,
                 confidence: None,
-            } => {
+                received,
+            } if received.is_plain() => {
                 out.extend_from_slice(b"{\"name\":");
                 string(out, name);
                 out.push(b'}');
@@ -321,7 +341,7 @@ pub fn phone_request(out: &mut Vec<u8>, request: &crate::phone::PhoneRequest) ->
         string(out, digits);
     }
     out.push(b'}');
-    meta
+    Some(meta)
 }
 
 #[cfg(test)]

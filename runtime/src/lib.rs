@@ -36,6 +36,7 @@ pub mod matcher;
 pub mod pattern;
 pub mod phone;
 pub mod privacy;
+mod received;
 pub mod services;
 pub mod sink;
 pub mod store;
@@ -66,14 +67,15 @@ pub use phone::{
     PhoneResponse, SipHeader, Slot, Slots,
 };
 pub use privacy::{MASK, Redact};
+pub use received::Received;
 pub use services::{
     Dynamic, DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply,
 };
 pub use sink::{AnalyticsSink, DiscardSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
 pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 pub use transaction::{
-    AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Request, Response,
-    StateRef, Transaction, Variable,
+    AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Problem, Request,
+    Response, SessionBefore, StateRef, Transaction, Variable, problem,
 };
 #[cfg(feature = "http")]
 pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, WebhookStats};

@@ -2,47 +2,108 @@
 //!
 //! Field names and serialization order follow `phonev2-hangup-transaction.json`
 //! (the documented Hangup Event transaction); absent optional fields are
-//! skipped rather than written as `null`. Unknown fields in a request are
-//! ignored.
+//! skipped rather than written as `null`. A received request keeps its unknown
+//! fields and its key order (see [`Received`]), so the transaction echoes it
+//! as the platform sent it.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
+
+use crate::received::{Object, Received, object_serde};
 
 /// Call metadata sent by the phone platform and echoed back in the response.
 ///
 /// Every field is optional on input (real transactions carry only some of
-/// them); serialization writes the present ones in the reference order
-/// `instanceId, callId, callerId, sessionId, customerId, production,
-/// isPrivacyEnabled`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// them). A received callMeta is echoed as received: every key, unknown ones
+/// included, in the order it came. One built in code writes its present fields
+/// in the reference order `instanceId, callId, callerId, sessionId,
+/// customerId, production, isPrivacyEnabled`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallMeta {
     /// Id of the Parloa instance (release) handling the call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Id of the call, unique per call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
     /// Caller number (personal data).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller_id: Option<String>,
     /// Conversation key chosen by the platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Customer (tenant) id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Whether the call runs against a production release.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production: Option<bool>,
     /// Whether personal data must be masked before it reaches analytics.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_privacy_enabled: Option<bool>,
+    /// Unknown keys and the order of all keys, as received.
+    pub received: Received,
 }
+
+impl Object for CallMeta {
+    const WHAT: &'static str = "phoneV2 callMeta";
+    const FIELDS: &'static [&'static str] = &[
+        "instanceId",
+        "callId",
+        "callerId",
+        "sessionId",
+        "customerId",
+        "production",
+        "isPrivacyEnabled",
+    ];
+    const REQUIRED: &'static [usize] = &[];
+
+    fn received(&self) -> &Received {
+        &self.received
+    }
+    fn received_mut(&mut self) -> &mut Received {
+        &mut self.received
+    }
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: usize,
+        _seen: u64,
+        map: &mut A,
+    ) -> Result<Option<Value>, A::Error> {
+        match field {
+            0 => self.instance_id = map.next_value()?,
+            1 => self.call_id = map.next_value()?,
+            2 => self.caller_id = map.next_value()?,
+            3 => self.session_id = map.next_value()?,
+            4 => self.customer_id = map.next_value()?,
+            5 => self.production = map.next_value()?,
+            _ => self.is_privacy_enabled = map.next_value()?,
+        }
+        Ok(None)
+    }
+    fn present(&self, field: usize) -> bool {
+        match field {
+            0 => self.instance_id.is_some(),
+            1 => self.call_id.is_some(),
+            2 => self.caller_id.is_some(),
+            3 => self.session_id.is_some(),
+            4 => self.customer_id.is_some(),
+            5 => self.production.is_some(),
+            _ => self.is_privacy_enabled.is_some(),
+        }
+    }
+    fn write<M: SerializeMap>(&self, field: usize, map: &mut M) -> Result<(), M::Error> {
+        let name = Self::FIELDS[field];
+        match field {
+            0 => map.serialize_entry(name, &self.instance_id),
+            1 => map.serialize_entry(name, &self.call_id),
+            2 => map.serialize_entry(name, &self.caller_id),
+            3 => map.serialize_entry(name, &self.session_id),
+            4 => map.serialize_entry(name, &self.customer_id),
+            5 => map.serialize_entry(name, &self.production),
+            _ => map.serialize_entry(name, &self.is_privacy_enabled),
+        }
+    }
+}
+
+object_serde!(CallMeta);
 
 impl CallMeta {
     /// The key that identifies the conversation: `sessionId`, else `callId`,
@@ -143,58 +204,166 @@ impl<'de> Deserialize<'de> for IntentId {
 }
 
 /// One NLU guess: the recognized intent or an entry of `intentRanking`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Echoed as received (unknown keys kept, keys in arrival order); one built in
+/// code writes `id, name, confidence`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntentGuess {
     /// NLU-specific id of the intent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<IntentId>,
     /// Intent name as declared in the flow.
     pub name: String,
     /// Confidence between 0 and 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
+    /// Unknown keys and the order of all keys, as received.
+    pub received: Received,
 }
 
 impl IntentGuess {
     /// A guess with only a name.
     pub fn named(name: impl Into<String>) -> Self {
         Self {
-            id: None,
             name: name.into(),
-            confidence: None,
+            ..Self::default()
+        }
+    }
+
+    /// A guess with a name and a confidence.
+    pub fn with_confidence(name: impl Into<String>, confidence: f64) -> Self {
+        Self {
+            confidence: Some(confidence),
+            ..Self::named(name)
         }
     }
 }
 
-/// One slot of the array form: `{"name": …, "value": …}` plus any other keys
-/// the platform sent (kept in `extra`, re-serialized after `value`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Object for IntentGuess {
+    const WHAT: &'static str = "phoneV2 intent";
+    const FIELDS: &'static [&'static str] = &["id", "name", "confidence"];
+    const REQUIRED: &'static [usize] = &[1];
+
+    fn received(&self) -> &Received {
+        &self.received
+    }
+    fn received_mut(&mut self) -> &mut Received {
+        &mut self.received
+    }
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: usize,
+        _seen: u64,
+        map: &mut A,
+    ) -> Result<Option<Value>, A::Error> {
+        match field {
+            0 => self.id = map.next_value()?,
+            1 => self.name = map.next_value()?,
+            _ => self.confidence = map.next_value()?,
+        }
+        Ok(None)
+    }
+    fn present(&self, field: usize) -> bool {
+        match field {
+            0 => self.id.is_some(),
+            1 => true,
+            _ => self.confidence.is_some(),
+        }
+    }
+    fn write<M: SerializeMap>(&self, field: usize, map: &mut M) -> Result<(), M::Error> {
+        match field {
+            0 => map.serialize_entry("id", &self.id),
+            1 => map.serialize_entry("name", &self.name),
+            _ => map.serialize_entry("confidence", &self.confidence),
+        }
+    }
+}
+
+object_serde!(IntentGuess);
+
+/// One slot of the array form, as Parloa sends it: `{"entity": "number",
+/// "value": "12345678"}`, sometimes with `processors` or other keys (kept in
+/// [`Received`] and echoed in place). `name` is accepted as an alias of
+/// `entity` (older scripts and clients) and echoed under the key it came with.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Slot {
-    /// Slot name.
-    pub name: String,
+    /// The slot's entity, e.g. `number` or `number_original`.
+    pub entity: String,
     /// Slot value as sent (usually a string).
-    #[serde(default)]
     pub value: Value,
-    /// Any further keys of the slot object.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    /// Unknown keys and the order of all keys, as received.
+    pub received: Received,
+    /// The entity came under the alias `name`.
+    by_name: bool,
 }
 
 impl Slot {
     /// A slot with a string value and no extra keys.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(entity: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            entity: entity.into(),
             value: Value::String(value.into()),
-            extra: Map::new(),
+            ..Self::default()
         }
     }
 }
 
+impl Object for Slot {
+    const WHAT: &'static str = "phoneV2 slot";
+    const FIELDS: &'static [&'static str] = &["entity", "value", "name"];
+    const REQUIRED: &'static [usize] = &[];
+
+    fn received(&self) -> &Received {
+        &self.received
+    }
+    fn received_mut(&mut self) -> &mut Received {
+        &mut self.received
+    }
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: usize,
+        seen: u64,
+        map: &mut A,
+    ) -> Result<Option<Value>, A::Error> {
+        match field {
+            0 => {
+                // With both keys, the first that came names the slot; the other is kept as a plain field.
+                if seen & (1 << 2) != 0 {
+                    return map.next_value().map(Some);
+                }
+                self.entity = map.next_value()?;
+            }
+            1 => self.value = map.next_value()?,
+            _ => {
+                if seen & 1 != 0 {
+                    return map.next_value().map(Some);
+                }
+                self.entity = map.next_value()?;
+                self.by_name = true;
+            }
+        }
+        Ok(None)
+    }
+    fn present(&self, field: usize) -> bool {
+        match field {
+            0 => !self.by_name,
+            1 => !self.value.is_null(),
+            _ => self.by_name,
+        }
+    }
+    fn write<M: SerializeMap>(&self, field: usize, map: &mut M) -> Result<(), M::Error> {
+        match field {
+            0 => map.serialize_entry("entity", &self.entity),
+            1 => map.serialize_entry("value", &self.value),
+            _ => map.serialize_entry("name", &self.entity),
+        }
+    }
+}
+
+object_serde!(Slot);
+
 /// Slots as the platform sent them.
 ///
-/// Parloa sends an array of `{name, value}` objects; an object map
-/// `{"name": value}` is accepted too. The form that came is kept, in the order
+/// Parloa sends an array of `{entity, value}` objects; an object map
+/// `{"entity": value}` is accepted too. The form that came is kept, in the order
 /// that came, so it re-serializes faithfully.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Slots {
@@ -211,11 +380,11 @@ impl Default for Slots {
 }
 
 impl Slots {
-    /// The value of the first slot called `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    /// The value of the first slot whose entity (or its alias `name`) is `entity`.
+    pub fn get(&self, entity: &str) -> Option<&Value> {
         match self {
-            Self::List(list) => list.iter().find(|s| s.name == name).map(|s| &s.value),
-            Self::Map(map) => map.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            Self::List(list) => list.iter().find(|s| s.entity == entity).map(|s| &s.value),
+            Self::Map(map) => map.iter().find(|(k, _)| k == entity).map(|(_, v)| v),
         }
     }
 
@@ -278,7 +447,7 @@ impl<'de> Deserialize<'de> for Slots {
         impl<'de> Visitor<'de> for SlotsVisitor {
             type Value = Slots;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("slots as an array of {name, value} objects or an object map")
+                f.write_str("slots as an array of {entity, value} objects or an object map")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Slots, A::Error> {
                 let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
@@ -301,32 +470,30 @@ impl<'de> Deserialize<'de> for Slots {
 
 /// A `phoneV2` webhook request: one caller turn.
 ///
-/// Serialized in the order `callMeta, event, text, intent, intentRanking,
-/// slots, collectedDtmf`, absent fields skipped. `callMeta` is required: a
-/// request without it fails with serde's ``missing field `callMeta` ``.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A received request is echoed in the transaction as received: every key,
+/// unknown ones (`errorMessage`, …) included, in the order it came, nested
+/// objects alike. One built in code writes its present fields in the order
+/// `callMeta, event, text, intent, intentRanking, slots, collectedDtmf`.
+/// `callMeta` is required: a request without it fails with
+/// ``missing field `callMeta` ``.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PhoneRequest {
     /// Call metadata.
     pub call_meta: CallMeta,
     /// The event of this turn, if any (else the turn carries text/intent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<PhoneEvent>,
     /// Recognized utterance (personal data).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The NLU's best intent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<IntentGuess>,
     /// All NLU guesses, best first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent_ranking: Option<Vec<IntentGuess>>,
     /// Extracted slots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<Slots>,
     /// Keypad digits collected for a `DTMF` event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_dtmf: Option<String>,
+    /// Unknown keys and the order of all keys, as received.
+    pub received: Received,
 }
 
 impl PhoneRequest {
@@ -335,11 +502,7 @@ impl PhoneRequest {
         Self {
             call_meta,
             event: Some(event),
-            text: None,
-            intent: None,
-            intent_ranking: None,
-            slots: None,
-            collected_dtmf: None,
+            ..Self::default()
         }
     }
 
@@ -348,6 +511,69 @@ impl PhoneRequest {
         self.intent.as_ref().map(|i| i.name.as_str())
     }
 }
+
+impl Object for PhoneRequest {
+    const WHAT: &'static str = "phoneV2 request";
+    const FIELDS: &'static [&'static str] = &[
+        "callMeta",
+        "event",
+        "text",
+        "intent",
+        "intentRanking",
+        "slots",
+        "collectedDtmf",
+    ];
+    const REQUIRED: &'static [usize] = &[0];
+
+    fn received(&self) -> &Received {
+        &self.received
+    }
+    fn received_mut(&mut self) -> &mut Received {
+        &mut self.received
+    }
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: usize,
+        _seen: u64,
+        map: &mut A,
+    ) -> Result<Option<Value>, A::Error> {
+        match field {
+            0 => self.call_meta = map.next_value()?,
+            1 => self.event = map.next_value()?,
+            2 => self.text = map.next_value()?,
+            3 => self.intent = map.next_value()?,
+            4 => self.intent_ranking = map.next_value()?,
+            5 => self.slots = map.next_value()?,
+            _ => self.collected_dtmf = map.next_value()?,
+        }
+        Ok(None)
+    }
+    fn present(&self, field: usize) -> bool {
+        match field {
+            0 => true,
+            1 => self.event.is_some(),
+            2 => self.text.is_some(),
+            3 => self.intent.is_some(),
+            4 => self.intent_ranking.is_some(),
+            5 => self.slots.is_some(),
+            _ => self.collected_dtmf.is_some(),
+        }
+    }
+    fn write<M: SerializeMap>(&self, field: usize, map: &mut M) -> Result<(), M::Error> {
+        let name = Self::FIELDS[field];
+        match field {
+            0 => map.serialize_entry(name, &self.call_meta),
+            1 => map.serialize_entry(name, &self.event),
+            2 => map.serialize_entry(name, &self.text),
+            3 => map.serialize_entry(name, &self.intent),
+            4 => map.serialize_entry(name, &self.intent_ranking),
+            5 => map.serialize_entry(name, &self.slots),
+            _ => map.serialize_entry(name, &self.collected_dtmf),
+        }
+    }
+}
+
+object_serde!(PhoneRequest);
 
 /// `customSTT`: which speech-to-text model the platform should use next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

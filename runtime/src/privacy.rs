@@ -1,29 +1,35 @@
 //! Masking of personal data for conversations with `isPrivacyEnabled`.
 //!
 //! [`Redact::redact`] replaces every non-empty personal value with [`MASK`]
-//! (empty strings stay empty, so "unset" stays visible). Exactly these are
-//! masked:
+//! (empty strings stay empty, so "unset" stays visible). Privacy holds for the
+//! whole conversation: once any request of a conversation has
+//! `isPrivacyEnabled: true`, the engine masks every later transaction of it,
+//! the HANGUP that follows included, whatever their own flag says, until a
+//! new conversation starts on the session. Exactly these are masked:
 //!
 //! | where | masked |
 //! | --- | --- |
 //! | [`Transaction`] | `requesterId`, every `variables[].value`, and `request`/`response` as below |
-//! | [`CallMeta`] | `callerId`, `sessionId` (phone platforms use the caller number as session id) |
-//! | [`PhoneRequest`] | `callMeta`, `text`, every slot value, `collectedDtmf` |
-//! | [`PhoneResponse`] | `callMeta`, `prompt`, `reprompt` (prompts embed variable values), every `sipHeaders[].value` |
+//! | [`CallMeta`] | `callerId`, `sessionId` (phone platforms use the caller number as session id), every value of an unknown key |
+//! | [`PhoneRequest`] | `callMeta`, `text`, every slot value and every value of a slot's unknown keys (`processors`, …), `collectedDtmf`, every value of an unknown key of the request (`errorMessage`, …) or of an intent guess |
+//! | [`PhoneResponse`] | `callMeta`, `prompt`, `reprompt` (prompts embed variable values), `referTo` and every `sipHeaders[].value` of a transfer (templates fill them) |
 //! | [`ChatRequest`] | `requesterId`, message `text`, every `context[].value` |
 //! | [`ChatResponse`] | `requesterId`, the text of every response element (`content`, card `title`/`subtitle`, every string inside a payload) |
 //!
-//! Kept in clear: ids of instances, calls, customers, releases, transactions,
-//! user contexts and chat sessions; state ids and names; intent names,
-//! NLU ids and confidences; events; `referTo`; `customSTT`; flags; times;
-//! `meta`, except what services said: in an `affectedSteps[].message` of the
-//! form `what flowc says: detail`, the detail after the first `": "` (a service's
+//! Unknown keys are masked because flowc cannot know what they hold: only what
+//! is known to be harmless stays in clear. Kept in clear: ids of instances,
+//! calls, customers, releases, transactions, user contexts and chat sessions;
+//! state ids and names; intent names, NLU ids and confidences; slot entities;
+//! events; `customSTT`; flags; times; `meta`, except what services said: in a
+//! `{type, message}` of `_errors` or `warnings` with a message of the form
+//! `what flowc says: detail`, the detail after the first `": "` (a service's
 //! own failure text, which may quote personal data) is masked.
 
 use serde_json::Value;
 
 use crate::chat::{ChatEvent, ChatRequest, ChatResponse, ContextValue, ResponseElement};
-use crate::phone::{CallControlMessage, CallMeta, PhoneRequest, PhoneResponse};
+use crate::phone::{CallControlMessage, CallMeta, IntentGuess, PhoneRequest, PhoneResponse, Slots};
+use crate::received::Received;
 use crate::transaction::{Request, Response, Transaction};
 
 /// What a masked value reads as.
@@ -63,10 +69,38 @@ fn mask_value(v: &mut Value) {
     }
 }
 
+impl Redact for Received {
+    /// Masks every value the type does not model.
+    fn redact(&mut self) {
+        self.extra_values_mut().for_each(mask_value);
+    }
+}
+
 impl Redact for CallMeta {
     fn redact(&mut self) {
         mask_opt(&mut self.caller_id);
         mask_opt(&mut self.session_id);
+        self.received.redact();
+    }
+}
+
+impl Redact for IntentGuess {
+    fn redact(&mut self) {
+        self.received.redact();
+    }
+}
+
+impl Redact for Slots {
+    fn redact(&mut self) {
+        match self {
+            Slots::List(list) => {
+                for slot in list {
+                    mask_value(&mut slot.value);
+                    slot.received.redact();
+                }
+            }
+            Slots::Map(entries) => entries.iter_mut().for_each(|(_, v)| mask_value(v)),
+        }
     }
 }
 
@@ -74,10 +108,28 @@ impl Redact for PhoneRequest {
     fn redact(&mut self) {
         self.call_meta.redact();
         mask_opt(&mut self.text);
-        if let Some(slots) = &mut self.slots {
-            slots.values_mut().for_each(mask_value);
-        }
+        self.intent.iter_mut().for_each(Redact::redact);
+        self.intent_ranking
+            .iter_mut()
+            .flatten()
+            .for_each(Redact::redact);
+        self.slots.iter_mut().for_each(Redact::redact);
         mask_opt(&mut self.collected_dtmf);
+        self.received.redact();
+    }
+}
+
+impl Redact for CallControlMessage {
+    fn redact(&mut self) {
+        match self {
+            CallControlMessage::SipRefer {
+                refer_to,
+                sip_headers,
+            } => {
+                mask(refer_to);
+                sip_headers.iter_mut().for_each(|h| mask(&mut h.value));
+            }
+        }
     }
 }
 
@@ -86,13 +138,9 @@ impl Redact for PhoneResponse {
         self.call_meta.redact();
         mask(&mut self.prompt);
         mask(&mut self.reprompt);
-        for message in &mut self.call_control_messages {
-            match message {
-                CallControlMessage::SipRefer { sip_headers, .. } => {
-                    sip_headers.iter_mut().for_each(|h| mask(&mut h.value));
-                }
-            }
-        }
+        self.call_control_messages
+            .iter_mut()
+            .for_each(Redact::redact);
     }
 }
 
@@ -166,15 +214,17 @@ impl Redact for Transaction {
 
 impl Redact for crate::transaction::Meta {
     fn redact(&mut self) {
-        for step in self
+        let steps = self
             .errors
             .affected_steps
             .iter_mut()
-            .chain(self.warnings.affected_steps.iter_mut())
-        {
-            if let Some(cut) = step.message.find(": ") {
-                step.message.truncate(cut + 2);
-                step.message.push_str(MASK);
+            .chain(self.warnings.affected_steps.iter_mut());
+        for step in steps {
+            for problem in step.errors.iter_mut().chain(step.warnings.iter_mut()) {
+                if let Some(cut) = problem.message.find(": ") {
+                    problem.message.truncate(cut + 2);
+                    problem.message.push_str(MASK);
+                }
             }
         }
     }

@@ -99,33 +99,112 @@ pub struct IntentRecord {
     pub next_state: StateRef,
 }
 
+/// One error or warning as consumers read it: `{type, message}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// What kind of problem, a stable PascalCase name (see [`problem`] for the list).
+    #[serde(rename = "type")]
+    pub kind: CowStr,
+    /// What happened, in plain words.
+    pub message: String,
+}
+
+/// The `type`s flowc writes into `_errors` and `warnings`.
+pub mod problem {
+    /// Error: a service call failed, timed out or answered an unknown branch (T11).
+    pub const SERVICE_ERROR: &str = "ServiceError";
+    /// Error: a turn ran the step budget of blocks without waiting and was stopped (T3).
+    pub const STEP_BUDGET_EXCEEDED: &str = "StepBudgetExceeded";
+    /// Error: a subdialog exit with no caller to return to (T14).
+    pub const SUBDIALOG_EXIT: &str = "SubdialogExitWithoutCaller";
+    /// Warning: nothing handled the caller's input (T2).
+    pub const UNHANDLED_INPUT: &str = "UnhandledInput";
+    /// Warning: flowc ended an open conversation as if the caller had hung up, because a new one started
+    /// on its session; the platform sent no HANGUP.
+    pub const SYNTHETIC_HANGUP: &str = "SyntheticHangup";
+}
+
+/// `sessionBefore` of an affected step: where the conversation was before the turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionBefore {
+    /// The state the conversation waited in when the turn began: the state the step belonged to.
+    pub current_node: StateRef,
+}
+
 /// One entry of `affectedSteps`: which block an error or warning concerns.
 ///
-/// Shape: `{stateId, stateName, dialogName, message}`. The first three name
-/// the block like a [`StateRef`] does (flattened, so consumers need not know
-/// a nested type); `message` says what happened in plain words.
+/// Shape: `{stateId, stateName, dialogName, sessionBefore: {currentNode}, _errors | warnings}`. The first
+/// three name the block (states and the blocks between them alike); `sessionBefore.currentNode` is the
+/// state reference of the state the turn started in; an entry of `meta.errors` carries its problems in
+/// `_errors`, one of `meta.warnings` in `warnings`, each `{type, message}` — the keys Parloa's analytics
+/// consumers read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AffectedStep {
-    /// Id of the affected block's state.
+    /// Id of the affected block.
     pub state_id: CowStr,
     /// Name of the affected block.
     pub state_name: CowStr,
     /// Dialog of the affected block.
     pub dialog_name: CowStr,
-    /// What went wrong.
-    pub message: String,
+    /// Where the conversation was before the turn.
+    pub session_before: SessionBefore,
+    /// The errors (entries of `meta.errors`).
+    #[serde(rename = "_errors", default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Problem>,
+    /// The warnings (entries of `meta.warnings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Problem>,
 }
 
 impl AffectedStep {
-    /// An entry for the block `state` with `message`.
-    pub fn new(state: &StateRef, message: impl Into<String>) -> Self {
+    fn at(block: &StateRef, current: &StateRef) -> Self {
         Self {
-            state_id: state.id.clone(),
-            state_name: state.name.clone(),
-            dialog_name: state.dialog_name.clone(),
-            message: message.into(),
+            state_id: block.id.clone(),
+            state_name: block.name.clone(),
+            dialog_name: block.dialog_name.clone(),
+            session_before: SessionBefore {
+                current_node: current.clone(),
+            },
+            errors: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// An entry of `meta.errors`: a problem of `kind` at `block`, in a turn that began in `current`.
+    pub fn error(
+        block: &StateRef,
+        current: &StateRef,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut step = Self::at(block, current);
+        step.errors.push(Problem {
+            kind: kind.into(),
+            message: message.into(),
+        });
+        step
+    }
+
+    /// An entry of `meta.warnings`: a problem of `kind` at `block`, in a turn that began in `current`.
+    pub fn warning(
+        block: &StateRef,
+        current: &StateRef,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut step = Self::at(block, current);
+        step.warnings.push(Problem {
+            kind: kind.into(),
+            message: message.into(),
+        });
+        step
+    }
+
+    /// Every problem of the entry, errors and warnings.
+    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
+        self.errors.iter().chain(&self.warnings)
     }
 }
 
@@ -213,6 +292,9 @@ impl std::fmt::Display for Platform {
 }
 
 /// The request of a turn, serialized as the bare platform body (untagged).
+// Phone requests are the bigger and the common variant; boxing them would cost every read-back transaction an
+// allocation to save memory on the rarer chat ones.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Request {

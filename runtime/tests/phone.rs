@@ -116,34 +116,101 @@ fn request_serializes_in_documented_order() {
         intent_ranking: Some(vec![IntentGuess::named("ProvideNumber")]),
         slots: Some(Slots::List(vec![Slot::new("number", "12")])),
         collected_dtmf: Some("12".into()),
+        ..PhoneRequest::default()
     };
     let json = serde_json::to_string(&req).expect("serializes");
     assert_eq!(
         json,
-        r#"{"callMeta":{"callId":"c1"},"event":"DTMF","text":"one two","intent":{"name":"ProvideNumber"},"intentRanking":[{"name":"ProvideNumber"}],"slots":[{"name":"number","value":"12"}],"collectedDtmf":"12"}"#
+        r#"{"callMeta":{"callId":"c1"},"event":"DTMF","text":"one two","intent":{"name":"ProvideNumber"},"intentRanking":[{"name":"ProvideNumber"}],"slots":[{"entity":"number","value":"12"}],"collectedDtmf":"12"}"#
     );
 }
 
 #[test]
-fn call_meta_keeps_reference_order_whatever_the_input_order() {
-    let input = r#"{"isPrivacyEnabled":true,"production":true,"customerId":"cu","sessionId":"s","callerId":"+49","callId":"c","instanceId":"i"}"#;
-    let meta: CallMeta = serde_json::from_str(input).expect("parses");
-    assert!(meta.privacy_enabled());
+fn call_meta_built_in_code_is_written_in_reference_order() {
+    let meta = CallMeta {
+        is_privacy_enabled: Some(true),
+        instance_id: Some("i".into()),
+        caller_id: Some("+49".into()),
+        ..CallMeta::default()
+    };
     assert_eq!(
         serde_json::to_string(&meta).expect("serializes"),
-        r#"{"instanceId":"i","callId":"c","callerId":"+49","sessionId":"s","customerId":"cu","production":true,"isPrivacyEnabled":true}"#
+        r#"{"instanceId":"i","callerId":"+49","isPrivacyEnabled":true}"#
     );
 }
 
 #[test]
-fn slots_array_form_round_trips_with_extra_keys() {
-    let input = r#"{"callMeta":{},"slots":[{"name":"number","value":"123","entity":"num"},{"name":"n","value":4}]}"#;
+fn call_meta_is_echoed_as_received_with_unknown_keys_in_place() {
+    // The order of the real phoneV2 transaction in runtime/tests/data, plus keys flowc does not model.
+    let input = r#"{"callerId":"+49xxx","sipHeaders":{"X-B":"2","X-A":"1"},"callId":"a8f3","instanceId":"60a6","isPrivacyEnabled":true,"dialledNumber":"+4930"}"#;
+    let meta: CallMeta = serde_json::from_str(input).expect("parses");
+    assert!(meta.privacy_enabled());
+    assert_eq!(meta.caller_id.as_deref(), Some("+49xxx"));
+    assert!(!meta.received.is_plain());
+    assert_eq!(serde_json::to_string(&meta).expect("serializes"), input);
+}
+
+#[test]
+fn slots_are_read_by_entity_and_by_the_alias_name() {
+    let input = r#"{"callMeta":{},"slots":[{"entity":"number","value":"12345678","processors":[{"type":"digits"}]},{"entity":"number_original","value":"one two"},{"name":"n","value":4},{"value":"x","entity":"both","name":"alias"}]}"#;
     let req: PhoneRequest = serde_json::from_str(input).expect("parses");
     let slots = req.slots.as_ref().expect("slots present");
-    assert_eq!(slots.text("number").as_deref(), Some("123"));
+    assert_eq!(slots.text("number").as_deref(), Some("12345678"));
+    assert_eq!(slots.text("number_original").as_deref(), Some("one two"));
     assert_eq!(slots.text("n").as_deref(), Some("4"));
+    // With both keys the first names the slot; the other is echoed as it came.
+    assert_eq!(slots.text("both").as_deref(), Some("x"));
+    assert_eq!(slots.text("alias"), None);
     assert_eq!(slots.text("missing"), None);
     assert_eq!(serde_json::to_string(&req).expect("serializes"), input);
+}
+
+#[test]
+fn slots_built_in_code_are_written_with_entity() {
+    let slots = Slots::List(vec![Slot::new("number", "12")]);
+    assert_eq!(
+        serde_json::to_string(&slots).expect("serializes"),
+        r#"[{"entity":"number","value":"12"}]"#
+    );
+}
+
+#[test]
+fn request_is_echoed_with_every_field_in_its_order() {
+    let input = r#"{"callMeta":{"callerId":"+49xxx","callId":"c","instanceId":"i"},"intentRanking":[{"id":-4300620255518597600,"confidence":0.999983549118042,"name":"Nein"}],"text":"Nein danke","slots":[],"intent":{"id":-4300620255518597600,"confidence":0.999983549118042,"name":"Nein"},"errorMessage":"","nlu":{"z":1,"a":[true,null]}}"#;
+    let req: PhoneRequest = serde_json::from_str(input).expect("parses");
+    assert_eq!(req.intent_name(), Some("Nein"));
+    assert_eq!(
+        req.intent.as_ref().and_then(|i| i.confidence),
+        Some(0.999983549118042)
+    );
+    assert_eq!(req.received.extra().len(), 2);
+    assert_eq!(
+        req.received.get("errorMessage"),
+        Some(&serde_json::json!(""))
+    );
+    assert_eq!(serde_json::to_string(&req).expect("serializes"), input);
+}
+
+#[test]
+fn duplicate_and_missing_fields_are_errors() {
+    let duplicate =
+        serde_json::from_str::<PhoneRequest>(r#"{"callMeta":{},"text":"a","text":"b"}"#)
+            .expect_err("duplicate field");
+    assert!(
+        duplicate.to_string().contains("duplicate field `text`"),
+        "{duplicate}"
+    );
+    let missing =
+        serde_json::from_str::<PhoneRequest>(r#"{"event":"WELCOME"}"#).expect_err("no callMeta");
+    assert!(
+        missing.to_string().contains("missing field `callMeta`"),
+        "{missing}"
+    );
+    let not_object = serde_json::from_str::<PhoneRequest>(r#"[1]"#).expect_err("not an object");
+    assert!(
+        not_object.to_string().contains("phoneV2 request"),
+        "{not_object}"
+    );
 }
 
 #[test]

@@ -56,6 +56,7 @@ fn hangup_transaction_built_in_code_matches_reference() {
         customer_id: Some("xxx-demo".into()),
         production: Some(false),
         is_privacy_enabled: Some(false),
+        ..CallMeta::default()
     };
     let tx = Transaction {
         transaction_id: "xxx".into(),
@@ -145,17 +146,37 @@ fn language_goes_after_platform_only_when_declared() {
 
 #[test]
 fn affected_steps_shape() {
+    // The shape Parloa's analytics consumers read: `_errors` / `warnings` arrays of {type, message} and
+    // `sessionBefore.currentNode`, beside the block's own id, name and dialog.
     const LOOKUP: StateRef = StateRef::from_static("6f1c", "lookup", "main");
+    const ASK: StateRef = StateRef::from_static("9a2b", "Ask number", "main");
     let mut meta = Meta::default();
-    meta.errors.push(AffectedStep::new(
+    meta.errors.push(AffectedStep::error(
         &LOOKUP,
+        &ASK,
+        flowc_runtime::problem::SERVICE_ERROR,
         "service lookupParcel failed: timeout",
+    ));
+    meta.warnings.push(AffectedStep::warning(
+        &ASK,
+        &ASK,
+        flowc_runtime::problem::UNHANDLED_INPUT,
+        "no handler",
     ));
     let json = serde_json::to_string(&meta).expect("serializes");
     assert_eq!(
         json,
-        r#"{"errors":{"occurrences":1,"affectedSteps":[{"stateId":"6f1c","stateName":"lookup","dialogName":"main","message":"service lookupParcel failed: timeout"}]},"warnings":{"occurrences":0,"affectedSteps":[]}}"#
+        concat!(
+            r#"{"errors":{"occurrences":1,"affectedSteps":[{"stateId":"6f1c","stateName":"lookup","dialogName":"main","#,
+            r#""sessionBefore":{"currentNode":{"id":"9a2b","name":"Ask number","dialogName":"main"}},"#,
+            r#""_errors":[{"type":"ServiceError","message":"service lookupParcel failed: timeout"}]}]},"#,
+            r#""warnings":{"occurrences":1,"affectedSteps":[{"stateId":"9a2b","stateName":"Ask number","dialogName":"main","#,
+            r#""sessionBefore":{"currentNode":{"id":"9a2b","name":"Ask number","dialogName":"main"}},"#,
+            r#""warnings":[{"type":"UnhandledInput","message":"no handler"}]}]}}"#
+        )
     );
+    let back: Meta = serde_json::from_str(&json).expect("parses");
+    assert_eq!(back, meta);
 }
 
 #[test]

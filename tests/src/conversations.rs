@@ -13,6 +13,7 @@ pub fn call_meta() -> CallMeta {
         customer_id: Some("bench".into()),
         production: Some(false),
         is_privacy_enabled: Some(false),
+        ..CallMeta::default()
     }
 }
 

@@ -183,10 +183,20 @@ fn print_turn(turn: usize, tx: &Transaction, previous: &[Variable]) {
         }
     }
     for step in &tx.meta.errors.affected_steps {
-        println!("  error     {} ({})", step.message, step.state_name);
+        for problem in &step.errors {
+            println!(
+                "  error     {}: {} ({})",
+                problem.kind, problem.message, step.state_name
+            );
+        }
     }
     for step in &tx.meta.warnings.affected_steps {
-        println!("  warning   {} ({})", step.message, step.state_name);
+        for problem in &step.warnings {
+            println!(
+                "  warning   {}: {} ({})",
+                problem.kind, problem.message, step.state_name
+            );
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::flow::{Flow, Said, TurnInput};
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, MemorySink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore};
-use crate::transaction::{Platform, Transaction};
+use crate::transaction::{AffectedStep, Platform, Transaction, problem};
 
 pub use turn::Event;
 
@@ -48,6 +48,8 @@ pub enum EngineError {
     },
     /// The request names no session (`callMeta.sessionId`, `callId` or `callerId`).
     NoSession,
+    /// A chat request's `apiVersion` is not `chat/v1`, the only version of the Textchat V2 API.
+    UnsupportedApiVersion(String),
 }
 
 impl std::fmt::Display for EngineError {
@@ -60,6 +62,11 @@ impl std::fmt::Display for EngineError {
             EngineError::NoSession => {
                 f.write_str("the request has no callMeta.sessionId, callId or callerId")
             }
+            EngineError::UnsupportedApiVersion(found) => write!(
+                f,
+                "unsupported apiVersion {found:?}: the Textchat V2 API defines only {:?}",
+                crate::chat::CHAT_API_VERSION
+            ),
         }
     }
 }
@@ -327,6 +334,11 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 flow: info.name.to_string(),
             });
         }
+        if request.api_version != crate::chat::CHAT_API_VERSION {
+            return Err(EngineError::UnsupportedApiVersion(
+                request.api_version.clone(),
+            ));
+        }
         if request.session_id.is_empty() {
             return Err(EngineError::NoSession);
         }
@@ -364,24 +376,109 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         input: TurnInput<'_>,
         buffer: &mut TurnBuffer,
     ) {
-        let started = self.clock.mark();
         let now = self.clock.now_unix_ms();
         let flow = &self.flow;
+        let mut earlier_sink_error = None;
         self.sessions.with_session(
             key,
             || Conversation::new(flow.new_vars()),
             |conv| {
-                let decided =
-                    self.turn(conv, key, requester, wire.platform(), event, input, buffer);
-                let stamp = write::Stamp {
-                    now,
-                    response_ms: self.clock.elapsed_ms(started),
-                };
-                self.write(conv, &decided, &stamp, requester, wire, buffer);
-                self.finish(conv, decided, requester, buffer);
+                if matches!(event, Event::Start) && conv.active {
+                    // The platform never said this conversation ended: end it the way a hang-up would have.
+                    let hangup = wire.hangup();
+                    earlier_sink_error = self
+                        .end_open(conv, key, requester, hangup.wire(), now, buffer)
+                        .err();
+                }
+                self.decide_and_write(conv, key, requester, wire, event, input, now, buffer);
             },
         );
-        buffer.sink_error = self.sink.record_json(&buffer.json).err();
+        buffer.sink_error = self
+            .sink
+            .record_json(&buffer.json)
+            .err()
+            .or(earlier_sink_error);
+    }
+
+    /// Ends the open conversation `conv` as if the caller had hung up (T4, T5): the flow's
+    /// `PARLOA.EndConversation` handling runs, and a Hangup transaction whose `meta.warnings` says the
+    /// platform did not send it goes to the sink. One operation for every case where flowc, not the
+    /// platform, ends a conversation (a new WELCOME or launch on an open session; idle expiry).
+    fn end_open(
+        &self,
+        conv: &mut Conversation<F::Vars>,
+        key: &str,
+        requester: &str,
+        wire: write::Wire<'_>,
+        now: u64,
+        buffer: &mut TurnBuffer,
+    ) -> Result<(), SinkError> {
+        let started = self.clock.mark();
+        let mask = self.privacy(conv, wire, &Event::End);
+        let mut decided = self.turn(
+            conv,
+            key,
+            requester,
+            wire.platform(),
+            Event::End,
+            TurnInput::default(),
+            buffer,
+        );
+        let state = self.flow.state(decided.initial);
+        decided.meta.warnings.push(AffectedStep::warning(
+            state,
+            state,
+            problem::SYNTHETIC_HANGUP,
+            "the platform sent no HANGUP for this conversation: a new one started on its session while it \
+             was open, so flowc ended it as if the caller had hung up",
+        ));
+        let stamp = write::Stamp {
+            now,
+            response_ms: self.clock.elapsed_ms(started),
+        };
+        self.write(conv, &decided, &stamp, requester, wire, mask, buffer);
+        self.finish(conv, decided, requester, buffer);
+        self.sink.record_json(&buffer.json)
+    }
+
+    /// One turn of `conv`: decided, written into `buffer`, and the conversation updated (T1).
+    #[allow(clippy::too_many_arguments)]
+    fn decide_and_write(
+        &self,
+        conv: &mut Conversation<F::Vars>,
+        key: &str,
+        requester: &str,
+        wire: write::Wire<'_>,
+        event: Event<'_>,
+        input: TurnInput<'_>,
+        now: u64,
+        buffer: &mut TurnBuffer,
+    ) {
+        let started = self.clock.mark();
+        let mask = self.privacy(conv, wire, &event);
+        let decided = self.turn(conv, key, requester, wire.platform(), event, input, buffer);
+        let stamp = write::Stamp {
+            now,
+            response_ms: self.clock.elapsed_ms(started),
+        };
+        self.write(conv, &decided, &stamp, requester, wire, mask, buffer);
+        self.finish(conv, decided, requester, buffer);
+    }
+
+    /// Whether this turn's transaction is masked: privacy holds from the first request of a conversation
+    /// that asks for it to the conversation's last transaction, the HANGUP after a bot-ended call included.
+    fn privacy(
+        &self,
+        conv: &mut Conversation<F::Vars>,
+        wire: write::Wire<'_>,
+        event: &Event<'_>,
+    ) -> bool {
+        let asked = wire.privacy_enabled();
+        // A trailing HANGUP belongs to the conversation that just ended; anything else on an ended
+        // conversation starts a new one.
+        let same_conversation = conv.active || matches!(event, Event::End);
+        conv.private = asked || (same_conversation && conv.private);
+        conv.private
     }
 }
 
@@ -409,5 +506,6 @@ pub fn call_meta(session: &str, caller: &str) -> CallMeta {
         customer_id: None,
         production: Some(false),
         is_privacy_enabled: Some(false),
+        received: Default::default(),
     }
 }

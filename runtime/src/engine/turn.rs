@@ -12,7 +12,7 @@ use crate::flow::{
 };
 use crate::phone::CallControlMessage;
 use crate::store::{SessionStore, UserStore};
-use crate::transaction::{AffectedStep, Handled, Meta, Platform};
+use crate::transaction::{AffectedStep, Handled, Meta, Platform, problem};
 
 /// What happened on the platform, reduced to what the turn rules need.
 #[derive(Debug, Clone, Copy)]
@@ -97,11 +97,6 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         buffer: &mut TurnBuffer,
     ) -> Decided<'a> {
         let flow = &self.flow;
-        if matches!(event, Event::Start) && conv.active {
-            // A new WELCOME in the middle of a call starts over.
-            flow.reset_session(&mut conv.vars);
-            conv.end();
-        }
         if matches!(event, Event::Start) || conv.user_context_id.is_empty() {
             conv.user_context_id = self.ids.user_context_id();
         }
@@ -181,8 +176,11 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 (landing, by, handled, explicit)
             }
             Decision::Unhandled => {
-                meta.warnings.push(AffectedStep::new(
-                    flow.state(initial),
+                let state = flow.state(initial);
+                meta.warnings.push(AffectedStep::warning(
+                    state,
+                    state,
+                    problem::UNHANDLED_INPUT,
                     format!("no handler for `{intent}` in this state or the global block"),
                 ));
                 self.replay(conv, initial, &request, buffer, false);
@@ -373,8 +371,10 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                     match target {
                         Some(next) => next,
                         None => {
-                            meta.errors.push(AffectedStep::new(
+                            meta.errors.push(AffectedStep::error(
                                 flow.block(block),
+                                flow.state(initial),
+                                problem::SUBDIALOG_EXIT,
                                 "subdialog exit with nowhere to return to",
                             ));
                             return Landing::Stuck;
@@ -397,8 +397,12 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                     status,
                     route,
                 }) => {
-                    meta.errors
-                        .push(AffectedStep::new(flow.block(block), message.clone()));
+                    meta.errors.push(AffectedStep::error(
+                        flow.block(block),
+                        flow.state(initial),
+                        problem::SERVICE_ERROR,
+                        message.clone(),
+                    ));
                     request.context.last_service_error = message;
                     request.context.last_service_status = status.into_owned();
                     match route.or(flow.info().on_error) {
@@ -408,8 +412,10 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                 }
             };
         }
-        meta.errors.push(AffectedStep::new(
+        meta.errors.push(AffectedStep::error(
             flow.block(block),
+            flow.state(initial),
+            problem::STEP_BUDGET_EXCEEDED,
             format!(
                 "the turn ran {} blocks without waiting and was stopped",
                 self.step_budget

@@ -29,6 +29,47 @@ impl Wire<'_> {
             Wire::Chat(_) => Platform::TextchatV2,
         }
     }
+
+    /// Whether the request asks for privacy (`callMeta.isPrivacyEnabled`; chat requests have no flag).
+    pub(super) fn privacy_enabled(&self) -> bool {
+        match self {
+            Wire::Phone(request) => request.call_meta.privacy_enabled(),
+            Wire::Chat(_) => false,
+        }
+    }
+
+    /// The request the platform would have sent to end this conversation: a HANGUP with the same callMeta,
+    /// or a chat quit of the same requester and session.
+    pub(super) fn hangup(&self) -> OwnedWire {
+        match self {
+            Wire::Phone(request) => OwnedWire::Phone(PhoneRequest::event(
+                request.call_meta.clone(),
+                crate::phone::PhoneEvent::Hangup,
+            )),
+            Wire::Chat(request) => OwnedWire::Chat(ChatRequest {
+                context: None,
+                event: crate::chat::ChatEvent::Quit,
+                ..(*request).clone()
+            }),
+        }
+    }
+}
+
+/// A request flowc made up itself (see [`Wire::hangup`]).
+// Lives on the stack for one synthetic turn: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum OwnedWire {
+    Phone(PhoneRequest),
+    Chat(ChatRequest),
+}
+
+impl OwnedWire {
+    pub(super) fn wire(&self) -> Wire<'_> {
+        match self {
+            OwnedWire::Phone(request) => Wire::Phone(request),
+            OwnedWire::Chat(request) => Wire::Chat(request),
+        }
+    }
 }
 
 /// When the turn happened.
@@ -60,7 +101,8 @@ const EMPTY_META: &[u8] =
 const EMPTY_STATE: &[u8] = br#"{"id":"","name":"","dialogName":""}"#;
 
 impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
-    /// Writes the transaction of a decided turn into `buffer`.
+    /// Writes the transaction of a decided turn into `buffer`, personal data masked when `mask` is set.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn write(
         &self,
         conv: &Conversation<F::Vars>,
@@ -68,12 +110,9 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         stamp: &Stamp,
         requester: &str,
         wire: Wire<'_>,
+        mask: bool,
         buffer: &mut TurnBuffer,
     ) {
-        let mask = match wire {
-            Wire::Phone(request) => request.call_meta.privacy_enabled(),
-            Wire::Chat(_) => false,
-        };
         let chat_id = match wire {
             Wire::Chat(_) => Some(self.ids.transaction_id()),
             Wire::Phone(_) => None,
@@ -201,7 +240,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             let _ = serde_json::to_writer(&mut *out, &masked);
             None
         } else {
-            Some(json::phone_request(out, request))
+            json::phone_request(out, request)
         };
         let prompt = said.joined(scratch);
         out.extend_from_slice(b",\"response\":");
@@ -238,19 +277,13 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         out.extend_from_slice(b"{\"callControlMessages\":");
         match &decided.control {
             None => out.extend_from_slice(b"[]"),
+            Some(message) if mask => {
+                let mut masked = message.clone();
+                masked.redact();
+                let _ = serde_json::to_writer(&mut *out, &[masked]);
+            }
             Some(message) => {
-                let mut messages = vec![message.clone()];
-                if mask {
-                    for m in &mut messages {
-                        let crate::phone::CallControlMessage::SipRefer { sip_headers, .. } = m;
-                        for h in sip_headers {
-                            if !h.value.is_empty() {
-                                h.value = crate::privacy::MASK.to_string();
-                            }
-                        }
-                    }
-                }
-                let _ = serde_json::to_writer(&mut *out, &messages);
+                let _ = serde_json::to_writer(&mut *out, std::slice::from_ref(message));
             }
         }
         out.extend_from_slice(b",\"continueListening\":");
@@ -285,11 +318,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         let out = &mut buffer.json;
         let _ = serde_json::to_writer(&mut *out, request);
         let response = ChatResponse {
-            api_version: if request.api_version.is_empty() {
-                crate::chat::CHAT_API_VERSION.to_string()
-            } else {
-                request.api_version.clone()
-            },
+            api_version: request.api_version.clone(),
             requester_id: request.requester_id.clone(),
             session_id: request.session_id.clone(),
             release_id: self.release.clone(),
