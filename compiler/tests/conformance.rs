@@ -387,3 +387,73 @@ fn chat_requests_other_than_chat_v1_are_refused() {
     });
     engine.handle_chat_json(&ok.to_string()).expect("plays");
 }
+
+#[test]
+fn the_application_can_end_an_open_conversation_as_if_hung_up() {
+    let sink = Arc::new(MemorySink::new());
+    let engine = Engine::new(interpreter(AUDIT_FLOW, &[]))
+        .deterministic()
+        .with_shared_sink(Arc::clone(&sink) as Arc<dyn AnalyticsSink>);
+    let call = audited_call("call-idle", false);
+    let meta: flowc_runtime::CallMeta =
+        serde_json::from_value(call[0]["callMeta"].clone()).expect("a callMeta");
+    let mut buffer = flowc_runtime::TurnBuffer::new();
+    assert!(
+        !engine
+            .end_phone_conversation(&meta, &mut buffer)
+            .expect("a session key"),
+        "no conversation yet"
+    );
+    engine
+        .handle_phone_json(&call[0].to_string())
+        .expect("plays");
+    assert!(
+        engine
+            .end_phone_conversation(&meta, &mut buffer)
+            .expect("ends")
+    );
+    let hangup: Transaction =
+        serde_json::from_slice(buffer.transaction_json()).expect("a transaction");
+    assert_eq!(hangup.intent.name, "PARLOA.EndConversation");
+    assert_eq!(hangup.intent.handled, Handled::Globally);
+    assert_eq!(
+        hangup.meta.warnings.affected_steps[0].warnings[0].kind,
+        problem::SYNTHETIC_HANGUP
+    );
+    assert_eq!(sink.len(), 2, "the hangup went to the sink too");
+    // Ended once: a second call finds nothing open, and the next WELCOME adds no synthetic hangup.
+    assert!(
+        !engine
+            .end_phone_conversation(&meta, &mut buffer)
+            .expect("no-op")
+    );
+    engine
+        .handle_phone_json(&call[0].to_string())
+        .expect("plays");
+    assert_eq!(sink.len(), 3);
+}
+
+#[test]
+fn a_chat_launch_on_an_open_chat_ends_it_as_if_the_user_quit() {
+    let sink = Arc::new(MemorySink::new());
+    let engine = Engine::new(interpreter(AUDIT_FLOW, &[]))
+        .deterministic()
+        .with_shared_sink(Arc::clone(&sink) as Arc<dyn AnalyticsSink>);
+    let launch = json!({
+        "apiVersion": "chat/v1", "requesterId": "u", "sessionId": "s", "event": { "type": "launch" }
+    });
+    engine.handle_chat_json(&launch.to_string()).expect("plays");
+    engine.handle_chat_json(&launch.to_string()).expect("plays");
+    let txs = sink.snapshot();
+    assert_eq!(txs.len(), 3);
+    assert_eq!(txs[1].intent.name, "PARLOA.EndConversation");
+    let Request::Chat(quit) = &txs[1].request else {
+        panic!("a chat request")
+    };
+    assert_eq!(quit.event, flowc_runtime::ChatEvent::Quit);
+    assert_eq!(
+        txs[1].meta.warnings.affected_steps[0].warnings[0].kind,
+        problem::SYNTHETIC_HANGUP
+    );
+    assert_eq!(txs[2].intent.name, "PARLOA.Welcome");
+}

@@ -31,6 +31,12 @@ pub const NO_INPUT_INTENT: &str = "PARLOA.NoInput";
 pub const DTMF_INTENT: &str = "PARLOA.DTMF";
 /// The intent name flowc reports for text no intent matched.
 pub const FALLBACK_INTENT: &str = "PARLOA.Fallback";
+/// Why flowc ended a conversation itself: a WELCOME or launch arrived while it was open.
+const NEW_CONVERSATION: &str = "the platform sent no HANGUP for this conversation: a new one started on its \
+     session while it was open, so flowc ended it as if the caller had hung up";
+/// Why flowc ended a conversation itself: the application asked it to (idle expiry).
+const ENDED_BY_APPLICATION: &str = "the platform sent no HANGUP for this conversation: the application \
+     ended it (idle expiry), so flowc ended it as if the caller had hung up";
 /// Blocks one turn may run before it is stopped as a runaway (T3).
 pub const DEFAULT_STEP_BUDGET: u32 = 1_000;
 
@@ -367,6 +373,67 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         Ok(())
     }
 
+    /// Ends the open phone conversation of `call_meta`'s session as if the caller had hung up: the flow's
+    /// `PARLOA.EndConversation` handling runs and a Hangup transaction (its request a HANGUP with
+    /// `call_meta`, its `meta.warnings` a `SyntheticHangup`) goes to the sink and into `buffer`. For an
+    /// application that decides a call is over without the platform saying so (idle expiry). `Ok(false)`,
+    /// with nothing recorded, when the session has no open conversation.
+    pub fn end_phone_conversation(
+        &self,
+        call_meta: &CallMeta,
+        buffer: &mut TurnBuffer,
+    ) -> Result<bool, EngineError> {
+        let key = call_meta.session_key().ok_or(EngineError::NoSession)?;
+        let hangup = PhoneRequest::event(call_meta.clone(), PhoneEvent::Hangup);
+        let requester = call_meta.caller_id.as_deref().unwrap_or("");
+        Ok(self.end_if_open(key, requester, write::Wire::Phone(&hangup), buffer))
+    }
+
+    /// Ends the open chat conversation of `session_id` as if the user had quit (see
+    /// [`Engine::end_phone_conversation`]).
+    pub fn end_chat_conversation(
+        &self,
+        requester_id: &str,
+        session_id: &str,
+        buffer: &mut TurnBuffer,
+    ) -> Result<bool, EngineError> {
+        if session_id.is_empty() {
+            return Err(EngineError::NoSession);
+        }
+        let quit = ChatRequest::new(requester_id, session_id, ChatEvent::Quit);
+        Ok(self.end_if_open(session_id, requester_id, write::Wire::Chat(&quit), buffer))
+    }
+
+    fn end_if_open(
+        &self,
+        key: &str,
+        requester: &str,
+        wire: write::Wire<'_>,
+        buffer: &mut TurnBuffer,
+    ) -> bool {
+        let now = self.clock.now_unix_ms();
+        let ended = self.sessions.update(key, |conv| {
+            conv.active.then(|| {
+                self.end_open(
+                    conv,
+                    key,
+                    requester,
+                    wire,
+                    now,
+                    ENDED_BY_APPLICATION,
+                    buffer,
+                )
+            })
+        });
+        match ended.flatten() {
+            Some(recorded) => {
+                buffer.sink_error = recorded.err();
+                true
+            }
+            None => false,
+        }
+    }
+
     fn play(
         &self,
         key: &str,
@@ -387,7 +454,15 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                     // The platform never said this conversation ended: end it the way a hang-up would have.
                     let hangup = wire.hangup();
                     earlier_sink_error = self
-                        .end_open(conv, key, requester, hangup.wire(), now, buffer)
+                        .end_open(
+                            conv,
+                            key,
+                            requester,
+                            hangup.wire(),
+                            now,
+                            NEW_CONVERSATION,
+                            buffer,
+                        )
                         .err();
                 }
                 self.decide_and_write(conv, key, requester, wire, event, input, now, buffer);
@@ -404,6 +479,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
     /// `PARLOA.EndConversation` handling runs, and a Hangup transaction whose `meta.warnings` says the
     /// platform did not send it goes to the sink. One operation for every case where flowc, not the
     /// platform, ends a conversation (a new WELCOME or launch on an open session; idle expiry).
+    #[allow(clippy::too_many_arguments)]
     fn end_open(
         &self,
         conv: &mut Conversation<F::Vars>,
@@ -411,6 +487,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         requester: &str,
         wire: write::Wire<'_>,
         now: u64,
+        why: &str,
         buffer: &mut TurnBuffer,
     ) -> Result<(), SinkError> {
         let started = self.clock.mark();
@@ -429,8 +506,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             state,
             state,
             problem::SYNTHETIC_HANGUP,
-            "the platform sent no HANGUP for this conversation: a new one started on its session while it \
-             was open, so flowc ended it as if the caller had hung up",
+            why,
         ));
         let stamp = write::Stamp {
             now,
