@@ -123,22 +123,28 @@ pub fn matches(value: &str, pattern: &Pattern) -> bool {
     pattern.is_match(value)
 }
 
-/// Appends `value` to `out`, XML-escaped when the prompt is SSML (T12).
+/// Appends `value` to `out`, XML-escaped (`&`, `<`, `>`, `"`, `'`) when the prompt is SSML (T12).
 pub fn push_value(out: &mut String, value: &str, ssml: bool) {
     if !ssml {
         out.push_str(value);
         return;
     }
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
+    // Runs without a special character are copied whole; the five are ASCII, so every cut is a char boundary.
+    let mut copied = 0;
+    for (i, byte) in value.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            _ => continue,
+        };
+        out.push_str(value.get(copied..i).unwrap_or_default());
+        out.push_str(entity);
+        copied = i + 1;
     }
+    out.push_str(value.get(copied..).unwrap_or_default());
 }
 
 /// True for a prompt template written as SSML: its text starts with `<speak`.
@@ -177,5 +183,14 @@ mod tests {
         let mut out = String::new();
         push_value(&mut out, "Tom & <Jerry>", true);
         assert_eq!(out, "Tom &amp; &lt;Jerry&gt;");
+        out.clear();
+        push_value(&mut out, "\"Zoë's\" café", true);
+        assert_eq!(
+            out, "&quot;Zoë&apos;s&quot; café",
+            "multi-byte text around the cuts survives"
+        );
+        out.clear();
+        push_value(&mut out, "Tom & <Jerry>", false);
+        assert_eq!(out, "Tom & <Jerry>");
     }
 }
