@@ -123,7 +123,8 @@ pub fn matches(value: &str, pattern: &Pattern) -> bool {
     pattern.is_match(value)
 }
 
-/// Appends `value` to `out`, XML-escaped (`&`, `<`, `>`, `"`, `'`) when the prompt is SSML (T12).
+/// Appends `value` to `out`, XML-escaped (`&`, `<`, `>`, `"`, `'`) when `ssml` is set: a value filled into a
+/// prompt on a phone turn (T12), so that it cannot inject markup.
 pub fn push_value(out: &mut String, value: &str, ssml: bool) {
     if !ssml {
         out.push_str(value);
@@ -145,11 +146,6 @@ pub fn push_value(out: &mut String, value: &str, ssml: bool) {
         copied = i + 1;
     }
     out.push_str(value.get(copied..).unwrap_or_default());
-}
-
-/// True for a prompt template written as SSML: its text starts with `<speak`.
-pub fn is_ssml(first_literal: &str) -> bool {
-    first_literal.trim_start().starts_with("<speak")
 }
 
 #[cfg(test)]
