@@ -125,12 +125,23 @@ pub fn matches(value: &str, pattern: &Pattern) -> bool {
 
 /// Appends `value` to `out`, XML-escaped (`&`, `<`, `>`, `"`, `'`) when `ssml` is set: a value filled into a
 /// prompt on a phone turn (T12), so that it cannot inject markup.
+#[inline]
 pub fn push_value(out: &mut String, value: &str, ssml: bool) {
-    if !ssml {
+    // Most values hold none of the five: one scan, then one copy.
+    if !ssml
+        || !value
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
         out.push_str(value);
         return;
     }
-    // Runs without a special character are copied whole; the five are ASCII, so every cut is a char boundary.
+    push_escaped(out, value);
+}
+
+/// The rest of [`push_value`], out of line: runs without a special character are copied whole; the five are
+/// ASCII, so every cut is a char boundary.
+fn push_escaped(out: &mut String, value: &str) {
     let mut copied = 0;
     for (i, byte) in value.bytes().enumerate() {
         let entity = match byte {
@@ -185,6 +196,15 @@ mod tests {
             out, "&quot;Zoë&apos;s&quot; café",
             "multi-byte text around the cuts survives"
         );
+        for (value, escaped) in [
+            ("Zoë", "Zoë"),
+            ("O'Brien", "O&apos;Brien"),
+            ("1 > 0", "1 &gt; 0"),
+        ] {
+            out.clear();
+            push_value(&mut out, value, true);
+            assert_eq!(out, escaped, "each special character alone is escaped");
+        }
         out.clear();
         push_value(&mut out, "Tom & <Jerry>", false);
         assert_eq!(out, "Tom & <Jerry>");
