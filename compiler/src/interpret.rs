@@ -247,7 +247,7 @@ impl<S: Services> Interpreter<S> {
     }
 
     fn render(&self, template: &Template, scope: &Env<'_>) -> String {
-        let ssml = matches!(template.parts.first(), Some(Part::Text(t)) if value::is_ssml(t));
+        let ssml = template.prompt && scope.context.prompts_are_ssml();
         let mut out = String::new();
         for part in &template.parts {
             match part {

@@ -240,6 +240,11 @@ pub struct Action {
 pub struct Template {
     /// Pieces in order.
     pub parts: Vec<Part>,
+    /// True for a prompt, something the bot says (`say`, `reprompt`): on a phone turn its filled-in values are
+    /// XML-escaped, because the phone platform reads every prompt as SSML whatever the template looks like
+    /// (T12). Values of other templates (`set`, `refer_to`, SIP headers) and of prompts on a chat turn are
+    /// filled in as they are. Decided here once, so the interpreter and generated code cannot disagree.
+    pub prompt: bool,
 }
 
 /// A piece of a template.

@@ -253,10 +253,10 @@ impl<'a, 'f> Lowering<'a, 'f> {
                     .ok_or_else(|| unresolved(self.flow, "a state"))?,
             ),
             Kind::End { say } => ir::BlockKind::End {
-                say: self.optional_template(say)?,
+                say: self.optional_prompt(say)?,
             },
             Kind::Back { say } => ir::BlockKind::Back {
-                say: self.optional_template(say)?,
+                say: self.optional_prompt(say)?,
             },
             Kind::Service { service, on } => {
                 let index = *self
@@ -329,7 +329,7 @@ impl<'a, 'f> Lowering<'a, 'f> {
                 refer_to,
                 headers,
             } => ir::BlockKind::Transfer {
-                say: self.optional_template(say)?,
+                say: self.optional_prompt(say)?,
                 refer_to: self.template(refer_to)?,
                 headers: headers
                     .iter()
@@ -367,9 +367,9 @@ impl<'a, 'f> Lowering<'a, 'f> {
             prompts: body
                 .prompts
                 .iter()
-                .map(|t| self.template(t))
+                .map(|t| self.prompt(t))
                 .collect::<Result<_, _>>()?,
-            reprompt: self.optional_template(&body.reprompt)?,
+            reprompt: self.optional_prompt(&body.reprompt)?,
             handlers: body
                 .on
                 .iter()
@@ -426,7 +426,7 @@ impl<'a, 'f> Lowering<'a, 'f> {
 
     fn action(&self, dialog: usize, action: &ast::Action) -> Result<ir::Action, Diagnostic> {
         Ok(ir::Action {
-            say: self.optional_template(&action.say)?,
+            say: self.optional_prompt(&action.say)?,
             set: self.assignments(&action.set)?,
             goto: self.target(
                 dialog,
@@ -448,15 +448,26 @@ impl<'a, 'f> Lowering<'a, 'f> {
             .collect()
     }
 
-    fn optional_template(
+    /// A `say` or `reprompt`, if there is one.
+    fn optional_prompt(
         &self,
         t: &Option<expr::Template>,
     ) -> Result<Option<ir::Template>, Diagnostic> {
-        t.as_ref().map(|t| self.template(t)).transpose()
+        t.as_ref().map(|t| self.prompt(t)).transpose()
     }
 
+    /// Something the bot says: its values are escaped on phone turns.
+    fn prompt(&self, t: &expr::Template) -> Result<ir::Template, Diagnostic> {
+        Ok(ir::Template {
+            prompt: true,
+            ..self.template(t)?
+        })
+    }
+
+    /// Any other template (`set`, `refer_to`, SIP headers): its values are filled in as they are.
     fn template(&self, t: &expr::Template) -> Result<ir::Template, Diagnostic> {
         Ok(ir::Template {
+            prompt: false,
             parts: t
                 .parts
                 .iter()

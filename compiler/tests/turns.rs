@@ -519,7 +519,7 @@ fn t11_service_failure_takes_the_error_route_and_is_counted() {
 }
 
 #[test]
-fn t12_templates_are_filled_escaped_in_ssml_and_prompts_rotate() {
+fn t12_phone_prompts_escape_filled_values_and_prompts_rotate() {
     let services = stubs(&[("lookup", found("<late> & lost"))]);
     let (engine, _) = engine_with(PHONE_FLOW, services);
     let first = event(&engine, "s", "WELCOME");
@@ -528,14 +528,24 @@ fn t12_templates_are_filled_escaped_in_ssml_and_prompts_rotate() {
         &engine,
         "s",
         "Name",
-        json!([{"name": "name", "value": "Ada"}]),
+        json!([{"name": "name", "value": "Ada & 'Bo'"}]),
     );
     assert_eq!(
         prompt(&name),
         "Welcome back!",
         "re-entering the state rotates its prompts"
     );
-    intent(&engine, "s", "Track", json!([]));
+    assert_eq!(
+        var(&name, "name"),
+        "Ada & 'Bo'",
+        "a set value is not escaped"
+    );
+    let ask = intent(&engine, "s", "Track", json!([]));
+    assert_eq!(
+        prompt(&ask),
+        "What is the number, Ada &amp; &apos;Bo&apos;?",
+        "a prompt without <speak> is escaped too"
+    );
     let tx = intent(
         &engine,
         "s",

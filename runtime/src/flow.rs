@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use crate::chat::ContextItem;
 use crate::matcher::IntentSamples;
 use crate::phone::{SipHeader, Slots};
-use crate::transaction::{CowStr, StateRef, Variable};
+use crate::transaction::{CowStr, Platform, StateRef, Variable};
 
 /// A waiting state; 0 is the Start Conversation block (`STATE.base`).
 pub type StateIx = u32;
@@ -199,6 +199,13 @@ pub struct TurnContext<'a> {
 }
 
 impl TurnContext<'_> {
+    /// True when this turn's prompts are SSML, so the values a prompt fills in must be XML-escaped (T12):
+    /// the phone platform reads every prompt as SSML, chat shows response elements as plain text.
+    #[inline]
+    pub fn prompts_are_ssml(&self) -> bool {
+        self.platform == Platform::PhoneV2.as_str()
+    }
+
     /// `context.NAME`.
     pub fn get(&self, field: ContextField) -> Cow<'_, str> {
         match field {

@@ -123,27 +123,40 @@ pub fn matches(value: &str, pattern: &Pattern) -> bool {
     pattern.is_match(value)
 }
 
-/// Appends `value` to `out`, XML-escaped when the prompt is SSML (T12).
+/// Appends `value` to `out`, XML-escaped (`&`, `<`, `>`, `"`, `'`) when `ssml` is set: a value filled into a
+/// prompt on a phone turn (T12), so that it cannot inject markup.
+#[inline]
 pub fn push_value(out: &mut String, value: &str, ssml: bool) {
-    if !ssml {
+    // Most values hold none of the five: one scan, then one copy.
+    if !ssml
+        || !value
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
         out.push_str(value);
         return;
     }
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(out, value);
 }
 
-/// True for a prompt template written as SSML: its text starts with `<speak`.
-pub fn is_ssml(first_literal: &str) -> bool {
-    first_literal.trim_start().starts_with("<speak")
+/// The rest of [`push_value`], out of line: runs without a special character are copied whole; the five are
+/// ASCII, so every cut is a char boundary.
+fn push_escaped(out: &mut String, value: &str) {
+    let mut copied = 0;
+    for (i, byte) in value.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            _ => continue,
+        };
+        out.push_str(value.get(copied..i).unwrap_or_default());
+        out.push_str(entity);
+        copied = i + 1;
+    }
+    out.push_str(value.get(copied..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -177,5 +190,23 @@ mod tests {
         let mut out = String::new();
         push_value(&mut out, "Tom & <Jerry>", true);
         assert_eq!(out, "Tom &amp; &lt;Jerry&gt;");
+        out.clear();
+        push_value(&mut out, "\"Zoë's\" café", true);
+        assert_eq!(
+            out, "&quot;Zoë&apos;s&quot; café",
+            "multi-byte text around the cuts survives"
+        );
+        for (value, escaped) in [
+            ("Zoë", "Zoë"),
+            ("O'Brien", "O&apos;Brien"),
+            ("1 > 0", "1 &gt; 0"),
+        ] {
+            out.clear();
+            push_value(&mut out, value, true);
+            assert_eq!(out, escaped, "each special character alone is escaped");
+        }
+        out.clear();
+        push_value(&mut out, "Tom & <Jerry>", false);
+        assert_eq!(out, "Tom & <Jerry>");
     }
 }

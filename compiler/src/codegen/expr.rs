@@ -113,24 +113,29 @@ pub fn text(e: &Expr, names: &Names) -> Rust {
     }
 }
 
-/// Statements that append a template to the `String` named `out` (a `&mut String`).
+/// Statements that append a template to the `String` named `out` (a `&mut String`). A prompt's values go
+/// through `rt::push_value`, escaped when the turn's prompts are SSML; other values are copied.
 pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
-    let ssml =
-        matches!(template.parts.first(), Some(Part::Text(t)) if flowc_runtime::value::is_ssml(t));
-    template
-        .parts
-        .iter()
-        .map(|part| match part {
+    let escapes = template.prompt && template.parts.iter().any(|p| matches!(p, Part::Expr(_)));
+    // let ssml = scope.context.prompts_are_ssml();
+    let ssml = escapes.then(|| {
+        let_(
+            "ssml",
+            method(fields("scope.context"), "prompts_are_ssml", []),
+        )
+    });
+    ssml.into_iter()
+        .chain(template.parts.iter().map(|part| match part {
             Part::Text(t) => semi(method(path("out"), "push_str", [lit_str(t)])),
             Part::Expr(e) => {
                 let value = str_ref(e, names);
-                if ssml {
-                    semi(call("rt::push_value", [path("out"), value, lit_bool(true)]))
+                if escapes {
+                    semi(call("rt::push_value", [path("out"), value, path("ssml")]))
                 } else {
                     semi(method(path("out"), "push_str", [value]))
                 }
             }
-        })
+        }))
         .collect()
 }
 
