@@ -9,8 +9,8 @@
 //! with the top-level keys in the documented order and whose response parses; and both engines answer every
 //! request alike (the same error, or the same bytes).
 //!
-//! `FLOWC_FUZZ_CASES` sets the number of cases (conversations of up to 24 requests); the default keeps the
-//! debug run to a few seconds. `FLOWC_FUZZ_SEED` (a number) replays one run.
+//! `FLOWC_FUZZ_CASES` sets the number of cases (up to 23 steps each, a step sometimes repeated as a storm);
+//! the default keeps the debug run to a few seconds. Each run prints its seed; `FLOWC_FUZZ_SEED` replays it.
 
 use std::collections::BTreeMap;
 use std::fmt;
