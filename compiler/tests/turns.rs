@@ -601,38 +601,253 @@ fn t14_subdialogs_push_and_pop() {
     );
 }
 
-#[test]
-fn t15_state_ids_are_stable_and_derived() {
-    let (engine, _) = engine();
-    event(&engine, "s", "WELCOME");
-    let tx = intent(&engine, "s", "Track", json!([]));
-    assert_eq!(
-        tx.intent.next_state.id,
-        flowc::lower::derived_state_id("turns", "main", "ask")
-    );
-    let (again, _) = engine_with(
-        &PHONE_FLOW.replace("  Bye: [\"bye\"]", "  Bye: [\"bye\", \"ciao\"]"),
-        StubServices::default(),
-    );
-    event(&again, "s", "WELCOME");
-    assert_eq!(
-        intent(&again, "s", "Track", json!([])).intent.next_state.id,
-        tx.intent.next_state.id
-    );
+/// `text` with the children of every mapping line `parent` (matched after its indentation) reversed, and
+/// `insert` (a YAML fragment already indented as a child) put first and in the middle of them.
+fn reorder_children(text: &str, parent: &str, insert: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        out.push(lines[i].to_string());
+        if lines[i].trim() != parent {
+            i += 1;
+            continue;
+        }
+        let parent_indent = indent(lines[i]);
+        i += 1;
+        // Each child is its key line and every deeper line after it.
+        let mut children: Vec<Vec<&str>> = Vec::new();
+        while i < lines.len() && (lines[i].trim().is_empty() || indent(lines[i]) > parent_indent) {
+            let child_indent = indent(lines[i]);
+            match children.last_mut() {
+                Some(child) if indent(child[0]) < child_indent => child.push(lines[i]),
+                _ => children.push(vec![lines[i]]),
+            }
+            i += 1;
+        }
+        assert!(
+            children.len() >= 2,
+            "`{parent}` has fewer than two children"
+        );
+        children.reverse();
+        let middle = children.len() / 2;
+        for (n, child) in children.iter().enumerate() {
+            if n == 0 || n == middle {
+                out.push(insert.replace("NAME", &format!("inserted{n}")));
+            }
+            out.extend(child.iter().map(|l| l.to_string()));
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+/// Every state's id by (dialog, block key).
+fn state_ids(flow: &flowc::ir::Flow) -> BTreeMap<(String, String), String> {
+    flow.states
+        .iter()
+        .map(|s| {
+            let key = flow.blocks[s.block].key.clone();
+            ((s.dialog_name.clone(), key), s.id.clone())
+        })
+        .collect()
 }
 
 #[test]
-fn t16_conversations_are_keyed_by_session_and_users_by_requester() {
-    let (engine, _) = engine();
-    event(&engine, "one", "WELCOME");
-    event(&engine, "two", "WELCOME");
-    intent(&engine, "one", "Track", json!([]));
-    let two = intent(&engine, "two", "Bye", json!([]));
-    assert_eq!(two.intent.initial_state.id, "STATE.base");
+fn t15_state_ids_are_stable_and_derived() {
+    // The same flow with its dialogs and the blocks of each dialog in reverse order, and new states inserted
+    // before and among the old ones: ids depend on flow, dialog and block name only.
+    let inserted_block = "      NAME:\n        state: { say: \"Inserted.\" }";
+    let moved = reorder_children(PHONE_FLOW, "blocks:", inserted_block);
+    let moved = reorder_children(
+        &moved,
+        "dialogs:",
+        "  NAME:\n    entry: only\n    blocks:\n      only:\n        state: { say: \"Only.\" }\n      unused:\n        exit: success",
+    );
+    assert_ne!(moved, PHONE_FLOW);
+    let (before, _) = flowc::compile_source("turns.yaml", PHONE_FLOW).unwrap();
+    let (after, _) = flowc::compile_source("turns.yaml", &moved)
+        .unwrap_or_else(|c| panic!("{}\n{moved}", c.render(flowc::render::Style::Plain)));
+    let (before, after) = (state_ids(&before), state_ids(&after));
+    assert!(
+        after.len() >= before.len() + 4,
+        "blocks and dialogs were inserted: {after:?}"
+    );
+    for (state, id) in &before {
+        assert_eq!(after.get(state), Some(id), "{state:?} kept its id");
+        let expected = if state.1 == "start" {
+            "STATE.base".to_string()
+        } else {
+            flowc::lower::derived_state_id("turns", &state.0, &state.1)
+        };
+        assert_eq!(*id, expected, "{state:?}");
+    }
+    let distinct: std::collections::BTreeSet<&String> = after.values().collect();
     assert_eq!(
-        flowc_runtime::SessionStore::len(engine.store()),
+        distinct.len(),
+        after.len(),
+        "new states got ids of their own"
+    );
+
+    // The transactions report the same ids along the same path through both flows.
+    let path = |yaml: &str| -> Vec<String> {
+        let (engine, _) = engine_with(yaml, stubs(&[("lookup", found("in transit"))]));
+        let mut ids = vec![event(&engine, "s", "WELCOME")];
+        ids.push(intent(&engine, "s", "Track", json!([])));
+        ids.push(intent(
+            &engine,
+            "s",
+            "Number",
+            json!([{"name": "number", "value": "1"}]),
+        ));
+        ids.push(event(&engine, "t", "WELCOME"));
+        ids.push(intent(&engine, "t", "Sub", json!([])));
+        ids.iter()
+            .map(|tx| tx.intent.next_state.id.to_string())
+            .collect()
+    };
+    let original = path(PHONE_FLOW);
+    assert_eq!(
+        original[1..3],
+        [
+            flowc::lower::derived_state_id("turns", "main", "ask"),
+            flowc::lower::derived_state_id("turns", "main", "tell")
+        ]
+    );
+    assert_eq!(
+        original[4],
+        flowc::lower::derived_state_id("turns", "confirm", "askYes")
+    );
+    assert_eq!(path(&moved), original);
+}
+
+/// A phone request of `caller` in `session`.
+fn phone_of(
+    engine: &Engine<Interpreter<StubServices>>,
+    session: &str,
+    caller: &str,
+    body: Value,
+) -> Transaction {
+    let mut request = body;
+    request["callMeta"] = meta(session);
+    request["callMeta"]["callerId"] = json!(caller);
+    engine
+        .handle_phone_json(&request.to_string())
+        .expect("played")
+        .transaction
+}
+
+/// Plays a whole conversation of `caller` in `session`: WELCOME, the name given (when `Some`), Bye. Returns
+/// the name the conversation started with (loaded from the user store).
+fn conversation(
+    engine: &Engine<Interpreter<StubServices>>,
+    session: &str,
+    caller: &str,
+    name: Option<&str>,
+) -> String {
+    let welcome = phone_of(engine, session, caller, json!({"event": "WELCOME"}));
+    if let Some(name) = name {
+        let named = phone_of(
+            engine,
+            session,
+            caller,
+            json!({"text": "name", "intent": {"name": "Name"}, "slots": [{"name": "name", "value": name}]}),
+        );
+        assert_eq!(var(&named, "name"), name);
+    }
+    let bye = phone_of(
+        engine,
+        session,
+        caller,
+        json!({"text": "bye", "intent": {"name": "Bye"}}),
+    );
+    assert_eq!(
+        bye.intent.next_state.id, "STATE.base",
+        "the conversation ended"
+    );
+    var(&welcome, "name").to_string()
+}
+
+#[test]
+fn t16_conversations_are_keyed_by_session() {
+    let (engine, _) = engine();
+    // One caller, two calls at once: each session has its own state and variables.
+    phone_of(&engine, "one", "+49151", json!({"event": "WELCOME"}));
+    phone_of(&engine, "two", "+49151", json!({"event": "WELCOME"}));
+    phone_of(
+        &engine,
+        "one",
+        "+49151",
+        json!({"text": "t", "intent": {"name": "Track"}}),
+    );
+    phone_of(
+        &engine,
+        "one",
+        "+49151",
+        json!({"text": "n", "intent": {"name": "Number"}, "slots": [{"name": "number", "value": "77"}]}),
+    );
+    // Another caller in session `one`'s key would be the same conversation: the key is the session.
+    let same_session = phone_of(&engine, "one", "+49999", json!({"event": "NO_INPUT"}));
+    assert_eq!(same_session.intent.initial_state.name, "tell");
+    let store = engine.store();
+    assert_eq!(
+        flowc_runtime::SessionStore::len(store),
         2,
         "one conversation per session key"
+    );
+    let (ir, _) = flowc::compile_source("turns.yaml", PHONE_FLOW).unwrap();
+    let number = ir
+        .variables
+        .iter()
+        .position(|v| v.name == "number")
+        .unwrap();
+    let tell = ir.states.iter().position(|s| s.name == "tell").unwrap();
+    let held = |key: &str| {
+        flowc_runtime::SessionStore::update(store, key, |c| {
+            (c.state, c.active, c.turns, c.vars[number].clone())
+        })
+        .unwrap_or_else(|| panic!("no conversation `{key}` in the store"))
+    };
+    assert_eq!(held("one"), (tell as u32, true, 4, "77".to_string()));
+    assert_eq!(held("two"), (0, true, 1, String::new()));
+    assert!(flowc_runtime::SessionStore::update(store, "+49151", |_| ()).is_none());
+}
+
+#[test]
+fn t16_user_variables_are_keyed_by_requester_and_release() {
+    let (engine, _) = engine();
+    assert_eq!(conversation(&engine, "a1", "+4911", Some("Ada")), "");
+    // The next conversation of the same caller (another session) loads what the last one ended with.
+    assert_eq!(conversation(&engine, "a2", "+4911", None), "Ada");
+    // Another caller does not.
+    assert_eq!(conversation(&engine, "b1", "+4922", Some("Bob")), "");
+    assert_eq!(conversation(&engine, "a3", "+4911", None), "Ada");
+    assert_eq!(conversation(&engine, "b2", "+4922", None), "Bob");
+    // The same engine, stores and all, under another release: nothing saved under rel-1 is loaded.
+    let engine = engine.with_release("rel-2");
+    assert_eq!(conversation(&engine, "c1", "+4911", Some("Cy")), "");
+    assert_eq!(conversation(&engine, "c2", "+4911", None), "Cy");
+    assert_eq!(conversation(&engine, "c3", "+4922", None), "");
+    // Back on rel-1, its values are still held, untouched by rel-2's.
+    let engine = engine.with_release("rel-1");
+    assert_eq!(conversation(&engine, "a4", "+4911", None), "Ada");
+    assert_eq!(conversation(&engine, "b3", "+4922", None), "Bob");
+    // Chat keys users by requesterId.
+    let chat = |requester: &str, session: &str, event: Value| {
+        let request = json!({"apiVersion": "chat/v1", "requesterId": requester, "sessionId": session, "event": event});
+        engine
+            .handle_chat_json(&request.to_string())
+            .unwrap()
+            .transaction
+    };
+    assert_eq!(
+        var(&chat("web-1", "w1", json!({"type": "launch"})), "name"),
+        ""
+    );
+    chat("web-1", "w1", json!({"type": "quit"}));
+    assert_eq!(
+        var(&chat("+4911", "w2", json!({"type": "launch"})), "name"),
+        "Ada"
     );
 }
 

@@ -1,5 +1,6 @@
 //! Every conversation script, played through the generated engine and through the interpreter, must give
-//! byte-identical transactions (deterministic clock and ids).
+//! byte-identical transactions (deterministic clock and ids): one per turn in both engines, no turn refused
+//! by either, the same bytes turn by turn.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,6 +69,10 @@ fn generated_and_interpreted_engines_agree_on_every_script() {
             "support_chat" => play(support_chat::Flow::new(services), &script, &ir, &stubs),
             other => panic!("no generated module for flow `{other}`: add it to tests/src/lib.rs"),
         };
+        // `play` drops a refused turn from `transactions` (and reports it in `failures`, checked above): the
+        // counts say that nothing was dropped.
+        assert_eq!(interpreted.len(), script.turns.len(), "{}", path.display());
+        assert_eq!(generated.len(), script.turns.len(), "{}", path.display());
         let a = serde_json::to_string_pretty(&interpreted).unwrap();
         let b = serde_json::to_string_pretty(&generated).unwrap();
         assert!(
@@ -79,26 +84,26 @@ fn generated_and_interpreted_engines_agree_on_every_script() {
     }
 }
 
-/// Plays a script's requests through the fast API and returns each turn's transaction bytes.
-fn raw<F: Flow>(flow: F, script: &Script, ir: &flowc::ir::Flow) -> Vec<Vec<u8>> {
+/// Plays a script's requests through the fast API and returns each turn's transaction bytes, or why the turn
+/// could not be played (a request that does not parse, or one the engine refused). Nothing is skipped: the
+/// result has one entry per request.
+fn raw<F: Flow>(flow: F, script: &Script, ir: &flowc::ir::Flow) -> Vec<Result<Vec<u8>, String>> {
     let engine = Engine::new(flow).deterministic();
     let chat = !ir.supports(flowc::ast::Platform::Phone);
     let requests = flowc::script::requests(script, chat, ir).expect("requests");
     let mut buffer = flowc_runtime::TurnBuffer::new();
     requests
         .iter()
-        .filter_map(|line| {
-            let played = if chat {
-                serde_json::from_str(line)
-                    .ok()
-                    .map(|r| engine.play_chat(&r, &mut buffer))
+        .map(|line| {
+            if chat {
+                let request = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
+                engine.play_chat(&request, &mut buffer)
             } else {
-                serde_json::from_str(line)
-                    .ok()
-                    .map(|r| engine.play_phone(&r, &mut buffer))
-            };
-            played?.ok()?;
-            Some(buffer.transaction_json().to_vec())
+                let request = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
+                engine.play_phone(&request, &mut buffer)
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(buffer.transaction_json().to_vec())
         })
         .collect()
 }
@@ -124,7 +129,18 @@ fn written_transactions_equal_their_serde_serialisation_on_every_script() {
             &ir,
         );
         assert_eq!(generated.len(), script.turns.len(), "{}", path.display());
+        assert_eq!(interpreted.len(), script.turns.len(), "{}", path.display());
         for (turn, (g, i)) in generated.iter().zip(&interpreted).enumerate() {
+            let (g, i) = match (g, i) {
+                (Ok(g), Ok(i)) => (g, i),
+                (g, i) => panic!(
+                    "{} turn {}: a turn failed (generated: {:?}, interpreted: {:?})",
+                    path.display(),
+                    turn + 1,
+                    g.as_ref().err(),
+                    i.as_ref().err()
+                ),
+            };
             let parsed: Transaction = serde_json::from_slice(g).unwrap();
             let reserialised = serde_json::to_vec(&parsed).unwrap();
             assert_eq!(
