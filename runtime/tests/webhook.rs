@@ -71,6 +71,8 @@ impl Drop for TempDir {
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 struct Post {
+    /// The request target: path and query.
+    url: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     status: u16,
@@ -149,6 +151,7 @@ impl Receiver {
                         .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
                         .collect();
                     let mut post = Post {
+                        url: request.url().to_owned(),
                         headers,
                         body,
                         status: 0,
@@ -538,15 +541,26 @@ fn health_check_as_parloa_sends_it() {
     let receiver = Receiver::start(
         0,
         Box::new(|_, post| {
-            let ok = post.header("parloa-health-check") == Some("1") && post.body.is_empty();
+            // Marked both ways, and the URL's own query kept.
+            let ok = post.header("parloa-health-check") == Some("1")
+                && post.url == "/analytics?team=parcel&parloa-health-check=1"
+                && post.body.is_empty();
             Reply::status(if ok { 200 } else { 400 })
         }),
     );
-    WebhookEndpoint::new(receiver.url())
+    WebhookEndpoint::new(format!("{}?team=parcel", receiver.url()))
         .header("X-Team", "parcel")
         .health_check()
         .expect("200");
     assert_eq!(receiver.posts()[0].header("X-Team"), Some("parcel"));
+    WebhookEndpoint::new(receiver.url())
+        .health_check()
+        .expect_err("the receiver wants the team's query");
+    assert_eq!(
+        receiver.posts()[1].url,
+        "/analytics?parloa-health-check=1",
+        "a URL without a query gets one"
+    );
 
     let failing = Receiver::start(0, Box::new(|_, _| Reply::status(503)));
     let error = WebhookEndpoint::new(failing.url())

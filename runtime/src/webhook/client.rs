@@ -115,12 +115,13 @@ impl Client {
         }
     }
 
-    /// Parloa's health check: empty-body POST with `parloa-health-check: 1`, 200 expected.
+    /// Parloa's health check: empty-body POST marked with the query parameter
+    /// `parloa-health-check=1` and the header `parloa-health-check: 1`, 200 expected.
     pub(crate) fn health_check(&self) -> Result<(), WebhookError> {
         let mut request = self
             .agent
-            .post(&self.url)
-            .header("parloa-health-check", "1");
+            .post(health_check_url(&self.url))
+            .header(HEALTH_CHECK, "1");
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
@@ -144,6 +145,25 @@ impl Client {
             }),
         }
     }
+}
+
+/// The health check's marker: a header, and a query parameter with the value `1`.
+const HEALTH_CHECK: &str = "parloa-health-check";
+
+/// `url` with `parloa-health-check=1` added to its query (after a `&` when it
+/// already has one), before any fragment. Consumers look for the marker in
+/// either place, so the health check sends both.
+pub(crate) fn health_check_url(url: &str) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(i) if i + 1 == base.len() || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{base}{separator}{HEALTH_CHECK}=1{fragment}")
 }
 
 /// 2xx delivered; 408, 429 and 5xx retried; everything else rejected.
@@ -340,6 +360,28 @@ mod tests {
                 matches!(classify(s, None, String::new()), Attempt::Rejected { .. }),
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn the_health_check_marker_joins_the_query() {
+        for (url, marked) in [
+            ("http://a/hook", "http://a/hook?parloa-health-check=1"),
+            ("http://a/hook?", "http://a/hook?parloa-health-check=1"),
+            (
+                "http://a/hook?team=1",
+                "http://a/hook?team=1&parloa-health-check=1",
+            ),
+            (
+                "http://a/hook?team=1&",
+                "http://a/hook?team=1&parloa-health-check=1",
+            ),
+            (
+                "http://a/hook?team=1#top",
+                "http://a/hook?team=1&parloa-health-check=1#top",
+            ),
+        ] {
+            assert_eq!(health_check_url(url), marked, "{url}");
         }
     }
 

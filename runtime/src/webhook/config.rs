@@ -60,8 +60,10 @@ impl WebhookEndpoint {
         &self.url
     }
 
-    /// Parloa's health check: an empty-body POST with the header
-    /// `parloa-health-check: 1` (plus the custom headers and the token). `Ok`
+    /// Parloa's health check: an empty-body POST marked both ways receivers
+    /// look for it, the query parameter `parloa-health-check=1` (added to any
+    /// query the URL has) and the header `parloa-health-check: 1`, plus the
+    /// custom headers and the token. `Ok`
     /// when the receiver answers 200, an error naming the status or the
     /// transport problem otherwise.
     pub fn health_check(&self) -> Result<(), WebhookError> {

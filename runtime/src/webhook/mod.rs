@@ -83,7 +83,9 @@
 //! # Health check
 //!
 //! [`WebhookEndpoint::health_check`] sends what Parloa sends before it
-//! enables a webhook: an empty-body POST with the header
+//! enables a webhook: an empty-body POST marked as a health check both ways
+//! receivers look for it, the query parameter `?parloa-health-check=1`
+//! (joined with `&` to a query the URL already has) and the header
 //! `parloa-health-check: 1` (and the custom headers and token); the receiver
 //! must answer 200. `flowc webhook-check URL` runs it from the command line.
 //!
