@@ -23,6 +23,8 @@ pub(crate) enum Attempt {
         reason: String,
         /// The receiver's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
+        /// A 429: the receiver asks to slow down, which says nothing about the batch.
+        throttled: bool,
     },
     /// Any other status (3xx, 4xx): the receiver will not take this batch.
     Rejected {
@@ -111,6 +113,7 @@ impl Client {
             Err(e) => Attempt::Retry {
                 reason: format!("POST {}: {e}", self.url),
                 retry_after: None,
+                throttled: false,
             },
         }
     }
@@ -177,6 +180,7 @@ fn classify(status: u16, retry_after: Option<Duration>, body: String) -> Attempt
                 format!("HTTP {status}: {body}")
             },
             retry_after,
+            throttled: status == 429,
         },
         _ => Attempt::Rejected { status, body },
     }
