@@ -112,7 +112,7 @@ impl Attached {
 }
 
 /// The endpoint for `url` with `Name: value` headers.
-fn endpoint(url: &str, headers: &[String]) -> Result<WebhookEndpoint, WebhookError> {
+pub(super) fn endpoint(url: &str, headers: &[String]) -> Result<WebhookEndpoint, WebhookError> {
     headers
         .iter()
         .try_fold(WebhookEndpoint::new(url), |endpoint, line| {
@@ -156,7 +156,7 @@ pub fn check(args: CheckArgs) -> Outcome {
 }
 
 /// A positive number of seconds.
-fn seconds(text: &str) -> Result<Duration, String> {
+pub(super) fn seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
         .ok()
         .filter(|s| *s > 0.0)
