@@ -62,7 +62,7 @@
 //! transactions; otherwise it waits on disk only and the sender reads it back
 //! when its turn comes. Memory is therefore bounded by the open batch, the
 //! queue and the one batch in flight (plus 16 bytes per batch left by an
-//! earlier run, and a few dozen per batch waiting for a retry, at most 16),
+//! earlier run, and a few dozen per batch waiting for a retry, at most 64),
 //! however slow the receiver is; the backlog lives on disk. Under [`SyncPolicy::Batch`] a third thread
 //! `fsync`s sealed batch files in the background, so `record` never waits
 //! for the disk.
@@ -82,7 +82,7 @@
 //! other batch since its first failure, so while the receiver is down (or
 //! fails everything) nothing is given up and batches wait in the spool
 //! however long it takes; new batches are then tried one per backoff, and at
-//! most 16 failed batches wait for a retry at once (more in a row, with
+//! most 64 failed batches wait for a retry at once (more in a row, with
 //! nothing delivered, is an outage: those are retried and nothing new is
 //! tried). Any other answer (3xx, other 4xx) rejects the batch at once: it is
 //! moved to `rejected/`, counted in [`WebhookStats::failed`], and reported by

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// Most batches waiting for a retry at once. More failing batches in a row,
 /// with nothing delivered in between, look like a receiver that is down: the
 /// sender then retries those and tries nothing new.
-pub(super) const WINDOW: usize = 16;
+pub(super) const WINDOW: usize = 64;
 
 /// Exponential backoff with jitter between delivery attempts of one batch.
 ///
@@ -308,7 +308,7 @@ mod tests {
     fn nothing_is_given_up_while_nothing_is_delivered() {
         let mut r = retries(2);
         let mut now = Instant::now();
-        for _ in 0..2000 {
+        for _ in 0..20_000 {
             match r.pick(now, true) {
                 Pick::Fresh => {
                     let seq = 100 + r.waiting.len() as u64;
