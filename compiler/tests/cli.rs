@@ -203,3 +203,220 @@ fn simulator_plays_typed_lines() {
         "{stdout}"
     );
 }
+
+/// One request a [`Receiver`] got: its headers (lowercase `name: value`) and body.
+type Request = (Vec<String>, Vec<u8>);
+
+/// A real HTTP receiver on 127.0.0.1. It answers 500 to a batch holding the transaction `poison` and 400 to
+/// one holding `refuse-me` until `accept_all` is set, 200 otherwise; it logs what it answered 2xx.
+struct Receiver {
+    url: String,
+    accept_all: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    delivered: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Receiver {
+    fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let server = tiny_http::Server::http("127.0.0.1:0").expect("binds 127.0.0.1");
+        let port = server.server_addr().to_ip().expect("an IP").port();
+        let accept_all = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let delivered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let (accept_all, delivered, stop) =
+                (accept_all.clone(), delivered.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(Some(mut request)) =
+                        server.recv_timeout(std::time::Duration::from_millis(20))
+                    else {
+                        continue;
+                    };
+                    let mut body = Vec::new();
+                    let _ = request.as_reader().read_to_end(&mut body);
+                    let text = String::from_utf8_lossy(&body);
+                    let status = if accept_all.load(Ordering::Relaxed) {
+                        200
+                    } else if text.contains(r#""poison""#) {
+                        500
+                    } else if text.contains(r#""refuse-me""#) {
+                        400
+                    } else {
+                        200
+                    };
+                    if status == 200 {
+                        let headers = request
+                            .headers()
+                            .iter()
+                            .map(|h| format!("{}: {}", h.field, h.value).to_ascii_lowercase())
+                            .collect();
+                        delivered.lock().unwrap().push((headers, body));
+                    }
+                    let _ = request.respond(tiny_http::Response::empty(status));
+                }
+            })
+        };
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            accept_all,
+            delivered,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Transaction ids of the batches answered 2xx, in order.
+    fn delivered_ids(&self) -> Vec<String> {
+        self.delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|(_, body)| serde_json::from_slice::<Vec<serde_json::Value>>(body).unwrap())
+            .map(|tx| tx["transactionId"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn webhook_replay_resends_rejected_and_dead_letter_batches() {
+    use flowc_runtime::sink::AnalyticsSink;
+    use flowc_runtime::webhook::RetryPolicy;
+    use flowc_runtime::{WebhookConfig, WebhookSink};
+    use std::time::Duration;
+
+    let receiver = Receiver::start();
+    let dir = temp_dir("webhook-replay");
+    let spool = dir.join("spool");
+    let sink = WebhookSink::new(
+        WebhookConfig::new(receiver.url.as_str(), &spool)
+            .batch_size(2)
+            .max_delay(Duration::from_millis(20))
+            .max_attempts(2)
+            .retry(RetryPolicy {
+                initial: Duration::from_millis(10),
+                max: Duration::from_millis(50),
+                max_retry_after: Duration::from_secs(1),
+            }),
+    )
+    .unwrap();
+    // Batches of two: refused at once (400), then the poison one (500 every time), then five fine ones.
+    let ids = [
+        "refuse-me",
+        "a",
+        "poison",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+    ];
+    for id in ids {
+        sink.record_json(format!(r#"{{"transactionId":"{id}"}}"#).as_bytes())
+            .unwrap();
+    }
+    assert!(sink.flush_within(Duration::from_secs(10)).unwrap());
+    let stats = sink.stats();
+    assert_eq!((stats.sent, stats.failed, stats.dead_lettered), (8, 2, 2));
+    drop(sink);
+    assert_eq!(
+        receiver.delivered_ids(),
+        ids[4..],
+        "later batches went through"
+    );
+    assert_eq!(
+        names_in(&spool.join("rejected")),
+        ["00000000000000000001.jsonl"]
+    );
+    assert_eq!(
+        names_in(&spool.join("dead-letter")),
+        ["00000000000000000002.jsonl"]
+    );
+
+    let replay = || {
+        flowc()
+            .args(["webhook-replay", spool.to_str().unwrap(), &receiver.url])
+            .args(["-H", "X-Team: parcel"])
+            .output()
+            .unwrap()
+    };
+    // Still refused: reported per file, nothing deleted, exit 1.
+    let out = replay();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "left  rejected/00000000000000000001.jsonl (2 transaction(s)): HTTP 400",
+            "left  dead-letter/00000000000000000002.jsonl (2 transaction(s)): HTTP 500",
+        ]
+    );
+    assert_eq!(names_in(&spool.join("rejected")).len(), 1);
+    assert_eq!(names_in(&spool.join("dead-letter")).len(), 1);
+
+    // Accepted: sent oldest first with the headers, the folders emptied, exit 0.
+    receiver
+        .accept_all
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let out = replay();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "sent  rejected/00000000000000000001.jsonl (2 transaction(s))",
+            "sent  dead-letter/00000000000000000002.jsonl (2 transaction(s))",
+        ]
+    );
+    assert!(names_in(&spool.join("rejected")).is_empty());
+    assert!(names_in(&spool.join("dead-letter")).is_empty());
+    let delivered = receiver.delivered_ids();
+    assert_eq!(delivered[delivered.len() - 4..], ids[..4]);
+    let last = receiver.delivered.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        last.0.contains(&"x-team: parcel".to_owned()),
+        "{:?}",
+        last.0
+    );
+
+    // Nothing left: still exit 0. No spool, or a bad URL: exit 2.
+    assert_eq!(replay().status.code(), Some(0));
+    let missing = dir.join("no-such-spool");
+    let out = flowc()
+        .args(["webhook-replay", missing.to_str().unwrap(), &receiver.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-spool"));
+    let out = flowc()
+        .args(["webhook-replay", spool.to_str().unwrap(), "not a url"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid webhook URL"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

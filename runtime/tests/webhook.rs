@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use flowc_runtime::webhook::{RetryPolicy, SyncPolicy};
+use flowc_runtime::webhook::{ReplayOutcome, RetryPolicy, SyncPolicy, replay};
 use flowc_runtime::{
     AnalyticsSink, Transaction, WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink,
 };
@@ -71,6 +71,8 @@ impl Drop for TempDir {
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 struct Post {
+    /// The request target: path and query.
+    url: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     status: u16,
@@ -149,6 +151,7 @@ impl Receiver {
                         .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
                         .collect();
                     let mut post = Post {
+                        url: request.url().to_owned(),
                         headers,
                         body,
                         status: 0,
@@ -245,7 +248,13 @@ fn first_posts_fail_with_500_then_everything_arrives() {
         Box::new(|i, _| Reply::status(if i < 3 { 500 } else { 200 })),
     );
     let spool = TempDir::new("500");
-    let sink = WebhookSink::new(config(&receiver.url(), &spool).batch_size(10)).expect("sink");
+    // Nothing got through before those 500s: the receiver was failing, not the batches.
+    let sink = WebhookSink::new(
+        config(&receiver.url(), &spool)
+            .batch_size(10)
+            .max_attempts(1),
+    )
+    .expect("sink");
     let sent = ids("tx", 25);
     for id in &sent {
         sink.record(&tx(id)).expect("records");
@@ -263,12 +272,124 @@ fn first_posts_fail_with_500_then_everything_arrives() {
         (stats.sent, stats.retried, stats.failed, stats.pending),
         (25, 3, 0, 0)
     );
+    assert_eq!(stats.dead_lettered, 0);
     assert!(spool.batch_files().is_empty(), "{:?}", spool.batch_files());
     assert!(
         sink.last_error()
             .expect("an error was seen")
             .contains("500")
     );
+}
+
+/// The receiver answers 500 to any batch holding this transaction id, 200 to the others.
+const POISON: &str = "poison";
+
+/// Whether a post holds the poison transaction.
+fn poisoned(post: &Post) -> bool {
+    post.ids().iter().any(|id| id == POISON)
+}
+
+/// Files in a folder of the spool, sorted.
+fn files_in(spool: &TempDir, folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(spool.path().join(folder))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_poison_batch_ends_in_dead_letter_without_holding_up_the_rest() {
+    let accept_all = Arc::new(AtomicBool::new(false));
+    let receiver = {
+        let accept_all = Arc::clone(&accept_all);
+        Receiver::start(
+            0,
+            Box::new(move |_, post| {
+                let refuse = poisoned(post) && !accept_all.load(Ordering::Relaxed);
+                Reply::status(if refuse { 500 } else { 200 })
+            }),
+        )
+    };
+    let spool = TempDir::new("poison");
+    let max_attempts = 3;
+    let sink = WebhookSink::new(
+        config(&receiver.url(), &spool)
+            .batch_size(5)
+            .max_attempts(max_attempts),
+    )
+    .expect("sink");
+    // Batch 1 holds the poison; batches 2 to 6 are fine.
+    let mut poison_batch = vec![POISON.to_owned()];
+    poison_batch.extend(ids("with-poison", 4));
+    let good = ids("good", 25);
+    for id in poison_batch.iter().chain(&good) {
+        sink.record(&tx(id)).expect("records");
+    }
+    assert!(
+        sink.flush_within(Duration::from_secs(10)).expect("flushes"),
+        "the poison batch is given up and everything else delivered: {:?}",
+        sink.stats()
+    );
+    assert_eq!(set(&receiver.delivered()), set(&good));
+    let posts = receiver.posts();
+    let poison_posts: Vec<usize> = (0..posts.len()).filter(|&i| poisoned(&posts[i])).collect();
+    let (first, last) = (poison_posts[0], poison_posts[poison_posts.len() - 1]);
+    assert!(
+        (first..last).any(|i| posts[i].status == 200),
+        "later batches got through while the poison batch was retried"
+    );
+    // Given up at the first failure that reached the bound after another batch got through.
+    let bound_reached = poison_posts[max_attempts as usize - 1];
+    let given_up_at = poison_posts
+        .iter()
+        .copied()
+        .find(|&i| i >= bound_reached && (first..i).any(|j| posts[j].status == 200))
+        .expect("given up");
+    assert_eq!(given_up_at, last, "no attempt after it was given up");
+    let stats = sink.stats();
+    assert_eq!(
+        (stats.sent, stats.dead_lettered, stats.failed, stats.pending),
+        (25, 5, 0, 0)
+    );
+    assert_eq!(stats.retried, poison_posts.len() as u64);
+    let dead = files_in(&spool, "dead-letter");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let kept: Vec<String> = std::fs::read_to_string(&dead[0])
+        .expect("reads")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Transaction>(l)
+                .expect("a transaction")
+                .transaction_id
+        })
+        .collect();
+    assert_eq!(kept, poison_batch);
+    assert!(spool.batch_files().is_empty());
+    let error = sink.flush().expect_err("reported").to_string();
+    assert!(error.contains("did not take 5 transaction(s)"), "{error}");
+    assert!(error.contains("dead-letter"), "{error}");
+    drop(sink);
+
+    // Resent once the receiver takes it; the file goes only after the 2xx.
+    let endpoint = WebhookEndpoint::new(receiver.url());
+    let report = replay(spool.path(), &endpoint).expect("replays");
+    assert_eq!(report.len(), 1);
+    assert!(
+        matches!(&report[0].outcome, ReplayOutcome::Failed(why) if why.contains("500")),
+        "{report:?}"
+    );
+    assert_eq!(files_in(&spool, "dead-letter"), dead, "kept after a 500");
+    accept_all.store(true, Ordering::Relaxed);
+    let report = replay(spool.path(), &endpoint).expect("replays");
+    assert_eq!(
+        (report.len(), report[0].transactions, report[0].is_done()),
+        (1, 5, true),
+        "{report:?}"
+    );
+    assert!(files_in(&spool, "dead-letter").is_empty());
+    let delivered = receiver.delivered();
+    assert_eq!(delivered[delivered.len() - 5..], poison_batch[..]);
 }
 
 #[test]
@@ -304,7 +425,8 @@ fn receiver_down_at_start_spools_then_delivers_when_it_comes_up() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/analytics");
     let spool = TempDir::new("down");
-    let sink = WebhookSink::new(config(&url, &spool).batch_size(10)).expect("sink");
+    // A receiver that is down is no reason to give a batch up, even after a single attempt.
+    let sink = WebhookSink::new(config(&url, &spool).batch_size(10).max_attempts(1)).expect("sink");
     let sent = ids("down", 30);
     for id in &sent {
         sink.record(&tx(id))
@@ -324,8 +446,10 @@ fn receiver_down_at_start_spools_then_delivers_when_it_comes_up() {
     let receiver = Receiver::start(port, Box::new(|_, _| Reply::status(200)));
     assert!(sink.flush_within(Duration::from_secs(10)).expect("flushes"));
     assert_eq!(set(&receiver.delivered()), set(&sent));
-    assert_eq!(sink.stats().pending, 0);
+    let stats = sink.stats();
+    assert_eq!((stats.pending, stats.dead_lettered), (0, 0));
     assert!(spool.batch_files().is_empty());
+    assert!(files_in(&spool, "dead-letter").is_empty());
 }
 
 #[test]
@@ -538,15 +662,26 @@ fn health_check_as_parloa_sends_it() {
     let receiver = Receiver::start(
         0,
         Box::new(|_, post| {
-            let ok = post.header("parloa-health-check") == Some("1") && post.body.is_empty();
+            // Marked both ways, and the URL's own query kept.
+            let ok = post.header("parloa-health-check") == Some("1")
+                && post.url == "/analytics?team=parcel&parloa-health-check=1"
+                && post.body.is_empty();
             Reply::status(if ok { 200 } else { 400 })
         }),
     );
-    WebhookEndpoint::new(receiver.url())
+    WebhookEndpoint::new(format!("{}?team=parcel", receiver.url()))
         .header("X-Team", "parcel")
         .health_check()
         .expect("200");
     assert_eq!(receiver.posts()[0].header("X-Team"), Some("parcel"));
+    WebhookEndpoint::new(receiver.url())
+        .health_check()
+        .expect_err("the receiver wants the team's query");
+    assert_eq!(
+        receiver.posts()[1].url,
+        "/analytics?parloa-health-check=1",
+        "a URL without a query gets one"
+    );
 
     let failing = Receiver::start(0, Box::new(|_, _| Reply::status(503)));
     let error = WebhookEndpoint::new(failing.url())

@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod files;
 mod graph;
+mod replay;
 mod run;
 mod simulate;
 mod test;
@@ -36,6 +37,8 @@ enum Command {
     Test(test::Args),
     /// Send Parloa's health check to an Analytics Webhook: exit 0 when it answers 200, 1 otherwise.
     WebhookCheck(webhook::CheckArgs),
+    /// Send again the batches a webhook spool set aside (rejected/, dead-letter/): exit 0 when none is left.
+    WebhookReplay(replay::Args),
 }
 
 /// What a subcommand ends with, mapped to the documented exit codes.
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::WebhookCheck(args) => webhook::check(args),
+        Command::WebhookReplay(args) => replay::run(args),
     };
     ExitCode::from(match outcome {
         Outcome::Clean => 0,

@@ -112,7 +112,7 @@ impl Attached {
 }
 
 /// The endpoint for `url` with `Name: value` headers.
-fn endpoint(url: &str, headers: &[String]) -> Result<WebhookEndpoint, WebhookError> {
+pub(super) fn endpoint(url: &str, headers: &[String]) -> Result<WebhookEndpoint, WebhookError> {
     headers
         .iter()
         .try_fold(WebhookEndpoint::new(url), |endpoint, line| {
@@ -138,8 +138,8 @@ pub struct CheckArgs {
     timeout: Duration,
 }
 
-/// `flowc webhook-check URL`: Parloa's health check (an empty POST with `parloa-health-check: 1`). Exit 0 when
-/// the webhook answers 200, 1 otherwise.
+/// `flowc webhook-check URL`: Parloa's health check (an empty POST marked with `?parloa-health-check=1` and the
+/// header `parloa-health-check: 1`). Exit 0 when the webhook answers 200, 1 otherwise.
 pub fn check(args: CheckArgs) -> Outcome {
     let result = endpoint(&args.url, &args.headers)
         .and_then(|endpoint| endpoint.timeout(args.timeout).health_check());
@@ -156,7 +156,7 @@ pub fn check(args: CheckArgs) -> Outcome {
 }
 
 /// A positive number of seconds.
-fn seconds(text: &str) -> Result<Duration, String> {
+pub(super) fn seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
         .ok()
         .filter(|s| *s > 0.0)
@@ -171,8 +171,8 @@ mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    /// `(headers as lowercase "name: value", body)` of a request.
-    type Request = (Vec<String>, Vec<u8>);
+    /// `(target (path and query), headers as lowercase "name: value", body)` of a request.
+    type Request = (String, Vec<String>, Vec<u8>);
 
     /// A receiver on 127.0.0.1 answering `status`; logs each request.
     struct Receiver {
@@ -203,7 +203,9 @@ mod tests {
                             .iter()
                             .map(|h| format!("{}: {}", h.field, h.value).to_ascii_lowercase())
                             .collect();
-                        log.lock().unwrap().push((headers, body));
+                        log.lock()
+                            .unwrap()
+                            .push((request.url().to_owned(), headers, body));
                         let _ = request.respond(tiny_http::Response::empty(status));
                     }
                 })
@@ -248,21 +250,29 @@ mod tests {
     #[test]
     fn webhook_check_passes_on_200_only() {
         let ok = Receiver::start(200);
-        let args = check_args(&[&ok.url, "-H", "Authorization: Bearer t"]);
+        let with_query = format!("{}?team=parcel", ok.url);
+        let args = check_args(&[&with_query, "-H", "Authorization: Bearer t"]);
         assert_eq!(check(args), Outcome::Clean);
+        assert_eq!(check(check_args(&[&ok.url])), Outcome::Clean);
         let log = ok.log.lock().unwrap().clone();
-        assert_eq!(log.len(), 1);
+        assert_eq!(log.len(), 2);
+        let (target, headers, body) = &log[0];
+        assert_eq!(target, "/hook?team=parcel&parloa-health-check=1");
         assert!(
-            log[0].0.contains(&"parloa-health-check: 1".to_owned()),
-            "{:?}",
-            log[0].0
+            headers.contains(&"parloa-health-check: 1".to_owned()),
+            "{headers:?}"
         );
         assert!(
-            log[0].0.contains(&"authorization: bearer t".to_owned()),
-            "{:?}",
-            log[0].0
+            headers.contains(&"authorization: bearer t".to_owned()),
+            "{headers:?}"
         );
-        assert!(log[0].1.is_empty(), "an empty body");
+        assert!(body.is_empty(), "an empty body");
+        assert_eq!(log[1].0, "/hook?parloa-health-check=1");
+        assert!(
+            log[1].1.contains(&"parloa-health-check: 1".to_owned()),
+            "{:?}",
+            log[1].1
+        );
 
         let failing = Receiver::start(500);
         assert_eq!(check(check_args(&[&failing.url])), Outcome::Failed);
@@ -333,7 +343,7 @@ mod tests {
         let log = receiver.log.lock().unwrap().clone();
         let posted: Vec<serde_json::Value> = log
             .iter()
-            .flat_map(|(headers, body)| {
+            .flat_map(|(_, headers, body)| {
                 assert!(
                     headers.contains(&"x-team: parcel".to_owned()),
                     "{headers:?}"

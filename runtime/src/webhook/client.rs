@@ -23,6 +23,8 @@ pub(crate) enum Attempt {
         reason: String,
         /// The receiver's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
+        /// A 429: the receiver asks to slow down, which says nothing about the batch.
+        throttled: bool,
     },
     /// Any other status (3xx, 4xx): the receiver will not take this batch.
     Rejected {
@@ -111,16 +113,18 @@ impl Client {
             Err(e) => Attempt::Retry {
                 reason: format!("POST {}: {e}", self.url),
                 retry_after: None,
+                throttled: false,
             },
         }
     }
 
-    /// Parloa's health check: empty-body POST with `parloa-health-check: 1`, 200 expected.
+    /// Parloa's health check: empty-body POST marked with the query parameter
+    /// `parloa-health-check=1` and the header `parloa-health-check: 1`, 200 expected.
     pub(crate) fn health_check(&self) -> Result<(), WebhookError> {
         let mut request = self
             .agent
-            .post(&self.url)
-            .header("parloa-health-check", "1");
+            .post(health_check_url(&self.url))
+            .header(HEALTH_CHECK, "1");
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
@@ -146,6 +150,25 @@ impl Client {
     }
 }
 
+/// The health check's marker: a header, and a query parameter with the value `1`.
+const HEALTH_CHECK: &str = "parloa-health-check";
+
+/// `url` with `parloa-health-check=1` added to its query (after a `&` when it
+/// already has one), before any fragment. Consumers look for the marker in
+/// either place, so the health check sends both.
+pub(crate) fn health_check_url(url: &str) -> String {
+    let (base, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let separator = match base.find('?') {
+        None => "?",
+        Some(i) if i + 1 == base.len() || base.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{base}{separator}{HEALTH_CHECK}=1{fragment}")
+}
+
 /// 2xx delivered; 408, 429 and 5xx retried; everything else rejected.
 fn classify(status: u16, retry_after: Option<Duration>, body: String) -> Attempt {
     match status {
@@ -157,6 +180,7 @@ fn classify(status: u16, retry_after: Option<Duration>, body: String) -> Attempt
                 format!("HTTP {status}: {body}")
             },
             retry_after,
+            throttled: status == 429,
         },
         _ => Attempt::Rejected { status, body },
     }
@@ -340,6 +364,28 @@ mod tests {
                 matches!(classify(s, None, String::new()), Attempt::Rejected { .. }),
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn the_health_check_marker_joins_the_query() {
+        for (url, marked) in [
+            ("http://a/hook", "http://a/hook?parloa-health-check=1"),
+            ("http://a/hook?", "http://a/hook?parloa-health-check=1"),
+            (
+                "http://a/hook?team=1",
+                "http://a/hook?team=1&parloa-health-check=1",
+            ),
+            (
+                "http://a/hook?team=1&",
+                "http://a/hook?team=1&parloa-health-check=1",
+            ),
+            (
+                "http://a/hook?team=1#top",
+                "http://a/hook?team=1&parloa-health-check=1#top",
+            ),
+        ] {
+            assert_eq!(health_check_url(url), marked, "{url}");
         }
     }
 

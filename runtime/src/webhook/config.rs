@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::WebhookError;
+use super::{RetryPolicy, WebhookError};
 
 /// Where and how to POST: the URL, custom headers, an optional bearer token
 /// and the time limit of one request. Also runs the health check.
@@ -60,8 +60,10 @@ impl WebhookEndpoint {
         &self.url
     }
 
-    /// Parloa's health check: an empty-body POST with the header
-    /// `parloa-health-check: 1` (plus the custom headers and the token). `Ok`
+    /// Parloa's health check: an empty-body POST marked both ways receivers
+    /// look for it, the query parameter `parloa-health-check=1` (added to any
+    /// query the URL has) and the header `parloa-health-check: 1`, plus the
+    /// custom headers and the token. `Ok`
     /// when the receiver answers 200, an error naming the status or the
     /// transport problem otherwise.
     pub fn health_check(&self) -> Result<(), WebhookError> {
@@ -107,56 +109,6 @@ pub fn parse_header_line(line: &str) -> Result<(String, String), WebhookError> {
     }
 }
 
-/// Exponential backoff with jitter between delivery attempts of one batch.
-///
-/// Attempt `n` (0-based) waits a random time between half and all of
-/// `min(max, initial × 2ⁿ)` ("equal jitter", so concurrent senders spread out
-/// but never retry at once). A `Retry-After` header (seconds or an HTTP date)
-/// raises the wait to what the receiver asked for, up to `max_retry_after`.
-/// Retries go on while the sink runs: a batch is given up only at shutdown,
-/// and then it stays in the spool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Wait before the first retry (before jitter).
-    pub initial: Duration,
-    /// Upper bound of the exponential wait.
-    pub max: Duration,
-    /// Upper bound of a wait asked for by `Retry-After`.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 200 ms doubling up to 30 s; `Retry-After` honoured up to 10 minutes.
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(600),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait before retry number `attempt` (0-based), given a random `u64`
-    /// for the jitter and the receiver's `Retry-After`, if any.
-    pub fn delay(&self, attempt: u32, random: u64, retry_after: Option<Duration>) -> Duration {
-        let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
-        let ceiling = self.initial.saturating_mul(factor).min(self.max);
-        let half = ceiling / 2;
-        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let jitter = if nanos == 0 {
-            Duration::ZERO
-        } else {
-            Duration::from_nanos(random % (nanos + 1))
-        };
-        let backoff = half + jitter;
-        match retry_after {
-            Some(asked) => backoff.max(asked.min(self.max_retry_after)),
-            None => backoff,
-        }
-    }
-}
-
 /// When the spool calls `fsync`.
 ///
 /// Every transaction is written to the spool file with one `write(2)` before
@@ -191,6 +143,7 @@ pub struct WebhookConfig {
     pub(crate) queue_capacity: usize,
     pub(crate) flush_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_attempts: u32,
     pub(crate) sync: SyncPolicy,
 }
 
@@ -198,7 +151,8 @@ impl WebhookConfig {
     /// POST to `endpoint` (a URL or a [`WebhookEndpoint`]), spooling in
     /// `spool_dir`; batches of up to 100 transactions sent at most 1 s after
     /// their first transaction; at most 10,000 transactions held in memory;
-    /// `flush` waits up to 10 s.
+    /// `flush` waits up to 10 s; a batch that keeps failing is given up after
+    /// 10 attempts.
     pub fn new(endpoint: impl Into<WebhookEndpoint>, spool_dir: impl Into<PathBuf>) -> Self {
         Self {
             endpoint: endpoint.into(),
@@ -208,6 +162,7 @@ impl WebhookConfig {
             queue_capacity: 10_000,
             flush_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            max_attempts: 10,
             sync: SyncPolicy::default(),
         }
     }
@@ -242,6 +197,18 @@ impl WebhookConfig {
     /// The backoff between attempts.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Failed attempts (connection errors, timeouts, 408, 5xx; a 429 does
+    /// not count) after which a batch is given up to the spool's
+    /// `dead-letter/` folder, so that a batch the receiver keeps failing on
+    /// does not stay in the way (default 10, at least 1). A batch is given up
+    /// only once the receiver took some other batch since its first failure:
+    /// while the receiver is down, batches wait in the spool however long it
+    /// takes.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
         self
     }
 

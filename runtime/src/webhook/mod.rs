@@ -39,26 +39,31 @@
 //! when it is full (`batch_size`) or old (`max_delay`) it is sealed and
 //! handed to the sender. Also in the directory: `lock` (an advisory lock: one
 //! sink per spool), `webhook-url` (a spool holding batches for another URL is
-//! refused), and `rejected/` (batches the receiver refused, and lines that
-//! were not JSON). When the data is `fsync`ed is the [`SyncPolicy`]. On start,
+//! refused), `rejected/` (batches the receiver refused, and lines that were
+//! not JSON) and `dead-letter/` (batches given up after failing too often;
+//! see Retries). `flowc webhook-replay SPOOL URL` ([`replay`]) sends the
+//! batches in those two folders again. When the data is `fsync`ed is the [`SyncPolicy`]. On start,
 //! the batches left by an earlier run are read once (to count them and to
 //! cut off a torn last line: the process died inside a write, so that
 //! `record` never returned) and sent first, oldest first; their lines are
 //! checked again when sent, and a line that is not JSON is set aside in
-//! `rejected/` rather than spoiling its batch.
+//! `rejected/` (and the batch rewritten without it) rather than spoiling its
+//! batch.
 //!
 //! # Threads and memory
 //!
 //! `record` runs on the caller's thread, under one lock: it appends the
 //! serialized transaction to the open batch file and to the open batch's
 //! buffer, and seals the batch when full. One sender thread per sink seals batches whose
-//! `max_delay` ran out and POSTs sealed batches one at a time, in order, over
-//! a kept-alive connection. A sealed batch stays in memory for the sender
+//! `max_delay` ran out and POSTs sealed batches one at a time, oldest first
+//! (a batch waiting for a retry lets later ones pass), over a kept-alive
+//! connection. A sealed batch stays in memory for the sender
 //! only while the memory queue holds fewer than `queue_capacity`
 //! transactions; otherwise it waits on disk only and the sender reads it back
 //! when its turn comes. Memory is therefore bounded by the open batch, the
 //! queue and the one batch in flight (plus 16 bytes per batch left by an
-//! earlier run), however slow the receiver is; the backlog lives on disk. Under [`SyncPolicy::Batch`] a third thread
+//! earlier run, and a few dozen per batch waiting for a retry, at most 64),
+//! however slow the receiver is; the backlog lives on disk. Under [`SyncPolicy::Batch`] a third thread
 //! `fsync`s sealed batch files in the background, so `record` never waits
 //! for the disk.
 //!
@@ -66,10 +71,22 @@
 //!
 //! Connection errors, timeouts, 408, 429 and 5xx are retried with
 //! exponential backoff and jitter ([`RetryPolicy`]), waiting at least what a
-//! `Retry-After` header asks for, for as long as the sink runs. Any other
-//! answer (3xx, other 4xx) rejects the batch at once: it is moved to
-//! `rejected/`, counted in [`WebhookStats::failed`], and reported by the next
-//! [`AnalyticsSink::flush`]. Redirects are not followed.
+//! `Retry-After` header asks for (and sending nothing else before then). A
+//! batch waiting for its retry does not hold up the batches behind it: they
+//! are sent meanwhile. A batch the receiver keeps failing on while it takes
+//! others (a "poison" batch) is given up after
+//! [`max_attempts`](WebhookConfig::max_attempts) failures (a 429 does not
+//! count): it is moved to `dead-letter/`, counted in
+//! [`WebhookStats::dead_lettered`] and reported by the next
+//! [`AnalyticsSink::flush`]. It is given up only once the receiver took some
+//! other batch since its first failure, so while the receiver is down (or
+//! fails everything) nothing is given up and batches wait in the spool
+//! however long it takes; new batches are then tried one per backoff, and at
+//! most 64 failed batches wait for a retry at once (more in a row, with
+//! nothing delivered, is an outage: those are retried and nothing new is
+//! tried). Any other answer (3xx, other 4xx) rejects the batch at once: it is
+//! moved to `rejected/`, counted in [`WebhookStats::failed`], and reported by
+//! the next [`AnalyticsSink::flush`]. Redirects are not followed.
 //!
 //! # Shutdown
 //!
@@ -83,24 +100,30 @@
 //! # Health check
 //!
 //! [`WebhookEndpoint::health_check`] sends what Parloa sends before it
-//! enables a webhook: an empty-body POST with the header
+//! enables a webhook: an empty-body POST marked as a health check both ways
+//! receivers look for it, the query parameter `?parloa-health-check=1`
+//! (joined with `&` to a query the URL already has) and the header
 //! `parloa-health-check: 1` (and the custom headers and token); the receiver
 //! must answer 200. `flowc webhook-check URL` runs it from the command line.
 //!
 //! # Counters
 //!
-//! [`WebhookSink::stats`]: `spooled`, `sent`, `retried`, `failed`, plus
-//! `replayed`, `overflowed`, and the gauges `pending` and `queued`
+//! [`WebhookSink::stats`]: `spooled`, `sent`, `retried`, `failed`,
+//! `dead_lettered`, plus `replayed`, `overflowed`, and the gauges `pending`
+//! and `queued`
 //! ([`WebhookStats`]). [`WebhookSink::last_error`] says what went wrong last.
 
 mod client;
 mod config;
 mod error;
+mod replay;
+mod retry;
+mod sender;
 mod spool;
+mod syncer;
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -110,15 +133,18 @@ use std::time::{Duration, Instant};
 use crate::sink::{AnalyticsSink, SinkError};
 use crate::transaction::Transaction;
 
-use client::{Attempt, Client};
-pub use config::{RetryPolicy, SyncPolicy, WebhookConfig, WebhookEndpoint, parse_header_line};
+use client::Client;
+pub use config::{SyncPolicy, WebhookConfig, WebhookEndpoint, parse_header_line};
 pub use error::WebhookError;
+pub use replay::{ReplayOutcome, Replayed, replay};
+use retry::Retries;
+pub use retry::RetryPolicy;
 use spool::Spool;
 
 /// Counters of a [`WebhookSink`], from [`WebhookSink::stats`].
 ///
-/// `spooled`, `replayed`, `sent`, `retried`, `failed` and `overflowed` only
-/// grow; `pending`, `queued` are gauges.
+/// `spooled`, `replayed`, `sent`, `retried`, `failed`, `dead_lettered` and
+/// `overflowed` only grow; `pending`, `queued` are gauges.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WebhookStats {
@@ -134,6 +160,11 @@ pub struct WebhookStats {
     /// 4xx other than 408 and 429), or not JSON when read back from the
     /// spool. Kept in the spool's `rejected/` folder.
     pub failed: u64,
+    /// Transactions of batches given up after failing
+    /// [`max_attempts`](WebhookConfig::max_attempts) times while the receiver
+    /// took other batches. Kept in the spool's `dead-letter/` folder, from
+    /// which `flowc webhook-replay` (or [`replay`]) sends them again.
+    pub dead_lettered: u64,
     /// Transactions whose batch did not fit the memory queue and was read back from disk.
     pub overflowed: u64,
     /// Transactions in the spool, not yet delivered or rejected.
@@ -166,28 +197,20 @@ struct MemBatch {
     buf: Vec<u8>,
 }
 
-/// What the sender takes next.
-#[derive(Debug)]
-struct Job {
-    seq: u64,
-    /// Left by an earlier run: its lines are checked before sending.
-    replayed: bool,
-    /// `(buffer, count)` when the batch is in memory; read from disk otherwise.
-    mem: Option<(Vec<u8>, u64)>,
-}
-
 #[derive(Debug)]
 struct State {
     open: Option<OpenBatch>,
     next_seq: u64,
     /// Batches of an earlier run, oldest first: `(number, transactions)`.
     replay: VecDeque<(u64, u64)>,
-    /// Sealed batches of this run are `next_send..sealed_end`.
+    /// Sealed batches of this run not yet tried are `next_send..sealed_end`.
     next_send: u64,
     sealed_end: u64,
     /// In-memory copies of some of them, in order.
     mem: VecDeque<MemBatch>,
     in_flight: bool,
+    /// Batches that failed and wait for a retry.
+    retries: Retries,
     /// Set by `shutdown`: deliver until then, then stop.
     closing: Option<Instant>,
     sender_done: bool,
@@ -198,7 +221,7 @@ struct State {
     /// Tells the sync thread to stop once `unsynced` is empty.
     syncer_stop: bool,
     stats: WebhookStats,
-    /// `stats.failed` at the last `flush`.
+    /// `stats.failed + stats.dead_lettered` at the last `flush`.
     reported_failed: u64,
     last_error: Option<String>,
     last_rejection: Option<String>,
@@ -211,6 +234,7 @@ impl State {
         self.open.is_none()
             && self.replay.is_empty()
             && self.next_send == self.sealed_end
+            && self.retries.is_empty()
             && !self.in_flight
     }
 }
@@ -223,6 +247,7 @@ struct Shared {
     max_delay: Duration,
     queue_capacity: u64,
     flush_timeout: Duration,
+    /// The backoff of reading a spool file that cannot be read.
     retry: RetryPolicy,
     sync: SyncPolicy,
     state: Mutex<State>,
@@ -265,6 +290,11 @@ impl WebhookSink {
                 "the batch size must be at least 1".to_owned(),
             ));
         }
+        if config.max_attempts == 0 {
+            return Err(WebhookError::InvalidConfig(
+                "the number of attempts must be at least 1".to_owned(),
+            ));
+        }
         let client = Client::new(&config.endpoint)?;
         let (spool, recovered) = Spool::open(&config.spool_dir, client.url())?;
         let replayed: u64 = recovered.batches.iter().map(|(_, n)| n).sum();
@@ -276,6 +306,7 @@ impl WebhookSink {
             sealed_end: recovered.next_seq,
             mem: VecDeque::new(),
             in_flight: false,
+            retries: Retries::new(config.retry, config.max_attempts),
             closing: None,
             sender_done: false,
             unsynced: VecDeque::new(),
@@ -316,10 +347,10 @@ impl WebhookSink {
                 })
         };
         let syncer = match config.sync {
-            SyncPolicy::Batch => Some(spawn("flowc-webhook-sync", syncer_loop)?),
+            SyncPolicy::Batch => Some(spawn("flowc-webhook-sync", syncer::syncer_loop)?),
             SyncPolicy::Record => None,
         };
-        let sender = spawn("flowc-webhook", sender_loop).inspect_err(|_| {
+        let sender = spawn("flowc-webhook", sender::sender_loop).inspect_err(|_| {
             lock(&shared.state).syncer_stop = true;
             shared.sync_work.notify_all();
         })?;
@@ -506,21 +537,25 @@ impl AnalyticsSink for WebhookSink {
 
     /// Seals the open batch and waits up to the configured flush timeout for
     /// delivery. `Ok` when everything is delivered or safely in the spool
-    /// (still being sent); an error when the receiver rejected transactions
-    /// since the last flush.
+    /// (still being sent); an error when transactions were rejected or given
+    /// up (`rejected/`, `dead-letter/`) since the last flush.
     fn flush(&self) -> Result<(), SinkError> {
         self.flush_within(self.shared.flush_timeout)?;
         let mut st = lock(&self.shared.state);
-        let rejected = st.stats.failed - st.reported_failed;
-        if rejected == 0 {
+        let given_up = st.stats.failed + st.stats.dead_lettered;
+        let new = given_up - st.reported_failed;
+        if new == 0 {
             return Ok(());
         }
-        st.reported_failed = st.stats.failed;
+        st.reported_failed = given_up;
+        let dir = self.shared.spool.dir();
         Err(SinkError::Other(format!(
-            "webhook {} did not take {rejected} transaction(s) ({}); they are kept in {}",
+            "webhook {} did not take {new} transaction(s) ({}); they are kept in {} and {} \
+             (`flowc webhook-replay` sends them again)",
             self.shared.client.url(),
             st.last_rejection.as_deref().unwrap_or("rejected"),
-            self.shared.spool.dir().join(spool::REJECTED).display(),
+            dir.join(spool::REJECTED).display(),
+            dir.join(spool::DEAD_LETTER).display(),
         )))
     }
 }
@@ -581,282 +616,6 @@ impl Shared {
         st.in_flight = false;
         drop(st);
         self.progress.notify_all();
-    }
-}
-
-/// Waits for the next batch to send, sealing batches whose `max_delay` ran
-/// out; `None` when shutting down.
-fn next_job(shared: &Shared) -> Option<Job> {
-    let mut st = lock(&shared.state);
-    loop {
-        let now = Instant::now();
-        if st.closing.is_some_and(|deadline| now >= deadline) {
-            return None;
-        }
-        if st.open.as_ref().is_some_and(|open| now >= open.due) {
-            seal(shared, &mut st);
-            continue;
-        }
-        if let Some((seq, _)) = st.replay.pop_front() {
-            st.in_flight = true;
-            return Some(Job {
-                seq,
-                replayed: true,
-                mem: None,
-            });
-        }
-        if st.next_send < st.sealed_end {
-            let seq = st.next_send;
-            st.next_send += 1;
-            st.in_flight = true;
-            let mem = match st.mem.front() {
-                Some(batch) if batch.seq == seq => st.mem.pop_front().map(|b| {
-                    st.stats.queued -= b.count;
-                    (b.buf, b.count)
-                }),
-                _ => None,
-            };
-            return Some(Job {
-                seq,
-                replayed: false,
-                mem,
-            });
-        }
-        if st.closing.is_some() {
-            return None;
-        }
-        st = match st.open.as_ref().map(|open| open.due) {
-            Some(due) => {
-                shared
-                    .work
-                    .wait_timeout(st, due.saturating_duration_since(now))
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0
-            }
-            None => shared.work.wait(st).unwrap_or_else(PoisonError::into_inner),
-        };
-    }
-}
-
-/// The sender thread: batches in order, one at a time, until shutdown.
-fn sender_loop(shared: &Shared) {
-    let mut random = Jitter::new();
-    while let Some(job) = next_job(shared) {
-        deliver(shared, job, &mut random);
-    }
-    let mut st = lock(&shared.state);
-    st.in_flight = false;
-    st.sender_done = true;
-    drop(st);
-    shared.progress.notify_all();
-}
-
-/// Sends one batch until it is delivered, rejected, or shutdown's deadline passes.
-fn deliver(shared: &Shared, job: Job, random: &mut Jitter) {
-    let seq = job.seq;
-    let (body, count, corrupt) = match job.mem {
-        Some((buf, count)) => (spool::array_in_place(buf).0, count, 0),
-        None => {
-            let mut attempt = 0;
-            let bytes = loop {
-                match shared.spool.read(seq) {
-                    Ok(bytes) => break bytes,
-                    Err(e) => {
-                        let error = format!(
-                            "cannot read spooled batch {}: {e}",
-                            shared.spool.path(seq).display()
-                        );
-                        lock(&shared.state).last_error = Some(error);
-                        let delay = shared.retry.delay(attempt, random.next(), None);
-                        attempt += 1;
-                        if !pause(shared, delay) {
-                            return shared.finish(|_| {});
-                        }
-                    }
-                }
-            };
-            let Some(bytes) = bytes else {
-                // Gone (delivered by an earlier sink, or removed by hand).
-                return shared.finish(|_| {});
-            };
-            if !job.replayed {
-                // Written by this process, whole lines only (a failed write is rolled back).
-                let (body, count) = spool::array_in_place(bytes);
-                (body, count, 0)
-            } else {
-                let batch = spool::array_from_disk(&bytes);
-                if batch.corrupt_count > 0 {
-                    if let Err(e) = shared.spool.keep_corrupt(seq, &batch.corrupt) {
-                        lock(&shared.state).last_error =
-                            Some(format!("cannot keep unreadable lines of batch {seq}: {e}"));
-                        return shared.finish(|_| {});
-                    }
-                    let message = format!(
-                        "{} line(s) of spooled batch {seq} are not JSON",
-                        batch.corrupt_count
-                    );
-                    let mut st = lock(&shared.state);
-                    st.last_error = Some(message.clone());
-                    st.last_rejection = Some(message);
-                }
-                (batch.body, batch.count, batch.corrupt_count)
-            }
-        }
-    };
-    if count == 0 {
-        let _ = shared.spool.remove(seq);
-        return shared.finish(|st| {
-            st.stats.failed += corrupt;
-            st.stats.pending = st.stats.pending.saturating_sub(corrupt);
-        });
-    }
-    let mut attempt = 0;
-    loop {
-        let timeout = {
-            let st = lock(&shared.state);
-            match st.closing {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => Duration::MAX,
-            }
-        };
-        if timeout.is_zero() {
-            return shared.finish(|_| {});
-        }
-        match shared.client.post(&body, timeout) {
-            Attempt::Delivered => {
-                let removed = shared.spool.remove(seq);
-                return shared.finish(|st| {
-                    st.stats.sent += count;
-                    st.stats.failed += corrupt;
-                    st.stats.pending = st.stats.pending.saturating_sub(count + corrupt);
-                    if let Err(e) = removed {
-                        st.last_error = Some(format!(
-                            "delivered batch {} could not be deleted (it will be sent again): {e}",
-                            shared.spool.path(seq).display()
-                        ));
-                    }
-                });
-            }
-            Attempt::Retry {
-                reason,
-                retry_after,
-            } => {
-                {
-                    let mut st = lock(&shared.state);
-                    st.stats.retried += 1;
-                    st.last_error = Some(reason);
-                }
-                let delay = shared.retry.delay(attempt, random.next(), retry_after);
-                attempt = attempt.saturating_add(1);
-                if !pause(shared, delay) {
-                    return shared.finish(|_| {});
-                }
-            }
-            Attempt::Rejected { status, body } => {
-                let moved = shared.spool.reject(seq);
-                let mut message = format!(
-                    "batch of {count} refused with HTTP {status}{}{body}",
-                    if body.is_empty() { "" } else { ": " }
-                );
-                return shared.finish(|st| {
-                    match moved {
-                        Ok(to) => message.push_str(&format!(" (kept as {})", to.display())),
-                        Err(e) => message.push_str(&format!(" (could not move it aside: {e})")),
-                    }
-                    st.stats.failed += count + corrupt;
-                    st.stats.pending = st.stats.pending.saturating_sub(count + corrupt);
-                    st.last_error = Some(message.clone());
-                    st.last_rejection = Some(message);
-                });
-            }
-        }
-    }
-}
-
-/// The sync thread ([`SyncPolicy::Batch`]): `fsync`s sealed batch files in
-/// order, skipping those already delivered (deleted), and the directory
-/// whenever it caught up; stops at shutdown once it caught up.
-fn syncer_loop(shared: &Shared) {
-    loop {
-        let (seq, file) = {
-            let mut st = lock(&shared.state);
-            loop {
-                if let Some(next) = st.unsynced.pop_front() {
-                    st.syncing = true;
-                    break next;
-                }
-                if st.syncer_stop {
-                    return;
-                }
-                st = shared
-                    .sync_work
-                    .wait(st)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-        };
-        let mut result = Ok(());
-        if shared.spool.path(seq).exists() {
-            result = file.sync_data();
-        }
-        drop(file);
-        let caught_up = lock(&shared.state).unsynced.is_empty();
-        if caught_up && result.is_ok() {
-            result = shared.spool.sync_dir();
-        }
-        let mut st = lock(&shared.state);
-        st.syncing = false;
-        if let Err(e) = result {
-            st.last_error = Some(format!(
-                "cannot fsync the spool {}: {e}",
-                shared.spool.dir().display()
-            ));
-        }
-        drop(st);
-        shared.progress.notify_all();
-    }
-}
-
-/// Sleeps `delay`, cut short by shutdown's deadline; `false` when the deadline passed.
-fn pause(shared: &Shared, delay: Duration) -> bool {
-    let until = Instant::now() + delay;
-    let mut st = lock(&shared.state);
-    loop {
-        let now = Instant::now();
-        if st.closing.is_some_and(|deadline| now >= deadline) {
-            return false;
-        }
-        if now >= until {
-            return true;
-        }
-        let wake = match st.closing {
-            Some(deadline) => until.min(deadline),
-            None => until,
-        };
-        st = shared
-            .work
-            .wait_timeout(st, wake - now)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
-    }
-}
-
-/// A small xorshift generator for backoff jitter, seeded from the standard
-/// library's per-process random hash keys.
-#[derive(Debug)]
-struct Jitter(u64);
-
-impl Jitter {
-    fn new() -> Self {
-        Self(RandomState::new().hash_one(std::thread::current().id()) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
     }
 }
 

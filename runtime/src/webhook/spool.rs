@@ -7,7 +7,11 @@
 //!   00000000000000000041.jsonl   a batch: one compact transaction per line
 //!   00000000000000000042.jsonl   the open batch (appended to until sealed)
 //!   rejected/00000000000000000007.jsonl   a batch the receiver refused (kept for a person)
+//!   dead-letter/00000000000000000009.jsonl   a batch that kept failing while others got through
 //! ```
+//!
+//! `flowc webhook-replay` (or [`replay`](super::replay)) sends what is in
+//! `rejected/` and `dead-letter/` again.
 //!
 //! Batch numbers grow by one per batch and are never reused, so sorting the
 //! names gives the delivery order. A file is deleted only after the receiver
@@ -28,6 +32,8 @@ const LOCK: &str = "lock";
 const URL_FILE: &str = "webhook-url";
 /// Folder for refused batches and unreadable lines.
 pub(crate) const REJECTED: &str = "rejected";
+/// Folder for batches given up after failing too often.
+pub(crate) const DEAD_LETTER: &str = "dead-letter";
 /// Digits of a batch number in a file name.
 const DIGITS: usize = 20;
 
@@ -58,7 +64,9 @@ fn spool_err(path: &Path) -> impl FnOnce(io::Error) -> WebhookError + '_ {
 impl Spool {
     /// Creates or opens `dir`, locks it, checks it belongs to `url` and recovers its batches.
     pub(crate) fn open(dir: &Path, url: &str) -> Result<(Self, Recovered), WebhookError> {
-        fs::create_dir_all(dir.join(REJECTED)).map_err(spool_err(dir))?;
+        for folder in [REJECTED, DEAD_LETTER] {
+            fs::create_dir_all(dir.join(folder)).map_err(spool_err(dir))?;
+        }
         let lock_path = dir.join(LOCK);
         let lock = OpenOptions::new()
             .create(true)
@@ -186,14 +194,37 @@ impl Spool {
         Ok(to)
     }
 
-    /// Keeps lines that are not JSON in `rejected/<batch>.corrupt`.
-    pub(crate) fn keep_corrupt(&self, seq: u64, lines: &[u8]) -> io::Result<PathBuf> {
+    /// Moves a batch that failed too often to `dead-letter/`; returns its new path.
+    pub(crate) fn dead_letter(&self, seq: u64) -> io::Result<PathBuf> {
+        let to = self.dir.join(DEAD_LETTER).join(file_name(seq));
+        fs::rename(self.path(seq), &to)?;
+        Ok(to)
+    }
+
+    /// Keeps the lines of batch `seq` that are not JSON in
+    /// `rejected/<batch>.corrupt`, then rewrites the batch with its good
+    /// `lines` only, so a later read (a retry, `dead-letter/`, a replay) finds
+    /// a clean batch and the bad lines are set aside once.
+    pub(crate) fn set_aside_corrupt(
+        &self,
+        seq: u64,
+        corrupt: &[u8],
+        lines: &[u8],
+    ) -> io::Result<PathBuf> {
         let to = self
             .dir
             .join(REJECTED)
             .join(format!("{seq:0DIGITS$}.corrupt"));
         let mut file = OpenOptions::new().create(true).append(true).open(&to)?;
-        file.write_all(lines)?;
+        file.write_all(corrupt)?;
+        file.sync_data()?;
+        // Written aside and renamed over, so the batch is never half rewritten.
+        let path = self.path(seq);
+        let tmp = path.with_extension("jsonl.tmp");
+        let mut rewritten = File::create(&tmp)?;
+        rewritten.write_all(lines)?;
+        rewritten.sync_data()?;
+        fs::rename(&tmp, &path)?;
         Ok(to)
     }
 
@@ -252,44 +283,57 @@ fn separate(bytes: &mut [u8]) -> u64 {
     lines
 }
 
-/// A batch read back from disk: the JSON array of its good lines, their
-/// number, and the lines that are not JSON (kept aside, never sent).
+/// A batch read back from disk, split into its good lines (`[` and the lines,
+/// each ending in `\n`, ready for [`array_in_place`]) and the lines that are
+/// not JSON (kept aside, never sent).
 pub(crate) struct DiskBatch {
-    pub(crate) body: Vec<u8>,
+    pub(crate) lines: Vec<u8>,
     pub(crate) count: u64,
     pub(crate) corrupt: Vec<u8>,
     pub(crate) corrupt_count: u64,
 }
 
-/// Checks each line of a batch file left by an earlier run (given as `[` and
-/// the lines) and builds the array of the good ones.
-pub(crate) fn array_from_disk(bytes: &[u8]) -> DiskBatch {
+/// Checks each line of a batch file not written by this process (given as
+/// `[` and the lines); blank lines are dropped.
+///
+/// A good line holds no raw line break (it was split at them), so the good
+/// lines stay a trusted buffer for [`array_in_place`].
+pub(crate) fn check_lines(bytes: &[u8]) -> DiskBatch {
     let bytes = bytes.strip_prefix(b"[").unwrap_or(bytes);
     let mut batch = DiskBatch {
-        body: Vec::with_capacity(bytes.len() + 2),
+        lines: Vec::with_capacity(bytes.len() + 2),
         count: 0,
         corrupt: Vec::new(),
         corrupt_count: 0,
     };
-    batch.body.push(b'[');
+    batch.lines.push(b'[');
     for line in bytes.split(|&b| b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
-            if batch.count > 0 {
-                batch.body.push(b',');
-            }
-            batch.body.extend_from_slice(line);
-            batch.count += 1;
+        let (out, count) = if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
+            (&mut batch.lines, &mut batch.count)
         } else {
-            batch.corrupt.extend_from_slice(line);
-            batch.corrupt.push(b'\n');
-            batch.corrupt_count += 1;
+            (&mut batch.corrupt, &mut batch.corrupt_count)
+        };
+        out.extend_from_slice(line);
+        out.push(b'\n');
+        *count += 1;
+    }
+    batch
+}
+
+/// Names of the batch files in `folder`, oldest first (other files are left out).
+pub(crate) fn batches_in(folder: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let name = entry?.file_name();
+        if let Some(name) = name.to_str().filter(|n| parse_name(n).is_some()) {
+            names.push(name.to_owned());
         }
     }
-    batch.body.push(b']');
-    batch
+    names.sort_unstable();
+    Ok(names)
 }
 
 #[cfg(test)]
@@ -314,9 +358,10 @@ mod tests {
             (&b"[{\"a\":\"x\\ny\"},{\"b\":2}]"[..], 2)
         );
         assert_eq!(array_in_place(b"[".to_vec()), (b"[]".to_vec(), 0));
-        let disk = array_from_disk(b"[{\"a\":1}\nnot json\n\n{\"b\":2}\n");
-        assert_eq!(disk.body, b"[{\"a\":1},{\"b\":2}]");
+        let disk = check_lines(b"[{\"a\":1}\nnot json\n\n{\"b\":2}");
+        assert_eq!(disk.lines, b"[{\"a\":1}\n{\"b\":2}\n");
         assert_eq!((disk.count, disk.corrupt_count), (2, 1));
         assert_eq!(disk.corrupt, b"not json\n");
+        assert_eq!(array_in_place(disk.lines).0, b"[{\"a\":1},{\"b\":2}]");
     }
 }
