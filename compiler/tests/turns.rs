@@ -328,14 +328,14 @@ fn t05_end_block_resets_session_variables_but_not_user_variables() {
         &engine,
         "s",
         "Name",
-        json!([{"name": "name", "value": "Ada"}]),
+        json!([{"entity": "name", "value": "Ada"}]),
     );
     intent(&engine, "s", "Track", json!([]));
     let told = intent(
         &engine,
         "s",
         "Number",
-        json!([{"name": "number", "value": "1234"}]),
+        json!([{"entity": "number", "value": "1234"}]),
     );
     assert_eq!(var(&told, "number"), "1234");
     assert_eq!(var(&told, "status"), "in transit");
@@ -389,7 +389,7 @@ fn t05_reset_after_hangup_transfer_and_chat_quit() {
             &engine,
             &session,
             "Number",
-            json!([{"name": "number", "value": "99999"}]),
+            json!([{"entity": "number", "value": "99999"}]),
         );
         let last = if ending == "hangup" {
             event(&engine, &session, "HANGUP")
@@ -490,7 +490,7 @@ fn t11_service_failure_takes_the_error_route_and_is_counted() {
         &engine,
         "s",
         "Number",
-        json!([{"name": "number", "value": "1"}]),
+        json!([{"entity": "number", "value": "1"}]),
     );
     assert_eq!(tx.meta.errors.occurrences, 1);
     let step = &tx.meta.errors.affected_steps[0];
@@ -513,7 +513,7 @@ fn t11_service_failure_takes_the_error_route_and_is_counted() {
         &engine,
         "t",
         "Number",
-        json!([{"name": "number", "value": "1"}]),
+        json!([{"entity": "number", "value": "1"}]),
     );
     assert_eq!(var(&ok, "status"), "in transit", "outputs are assigned");
 }
@@ -528,7 +528,7 @@ fn t12_phone_prompts_escape_filled_values_and_prompts_rotate() {
         &engine,
         "s",
         "Name",
-        json!([{"name": "name", "value": "Ada & 'Bo'"}]),
+        json!([{"entity": "name", "value": "Ada & 'Bo'"}]),
     );
     assert_eq!(
         prompt(&name),
@@ -550,7 +550,7 @@ fn t12_phone_prompts_escape_filled_values_and_prompts_rotate() {
         &engine,
         "s",
         "Number",
-        json!([{"name": "number", "value": "1"}]),
+        json!([{"entity": "number", "value": "1"}]),
     );
     assert_eq!(
         prompt(&tx),
@@ -698,7 +698,7 @@ fn t15_state_ids_are_stable_and_derived() {
             &engine,
             "s",
             "Number",
-            json!([{"name": "number", "value": "1"}]),
+            json!([{"entity": "number", "value": "1"}]),
         ));
         ids.push(event(&engine, "t", "WELCOME"));
         ids.push(intent(&engine, "t", "Sub", json!([])));
@@ -751,7 +751,7 @@ fn conversation(
             engine,
             session,
             caller,
-            json!({"text": "name", "intent": {"name": "Name"}, "slots": [{"name": "name", "value": name}]}),
+            json!({"text": "name", "intent": {"name": "Name"}, "slots": [{"entity": "name", "value": name}]}),
         );
         assert_eq!(var(&named, "name"), name);
     }
@@ -784,7 +784,7 @@ fn t16_conversations_are_keyed_by_session() {
         &engine,
         "one",
         "+49151",
-        json!({"text": "n", "intent": {"name": "Number"}, "slots": [{"name": "number", "value": "77"}]}),
+        json!({"text": "n", "intent": {"name": "Number"}, "slots": [{"entity": "number", "value": "77"}]}),
     );
     // Another caller in session `one`'s key would be the same conversation: the key is the session.
     let same_session = phone_of(&engine, "one", "+49999", json!({"event": "NO_INPUT"}));
@@ -882,7 +882,7 @@ fn many_threads_many_conversations_no_cross_talk() {
                         &engine,
                         &session,
                         "Number",
-                        json!([{"name": "number", "value": number}]),
+                        json!([{"entity": "number", "value": number}]),
                     );
                     assert_eq!(var(&tx, "number"), number);
                     assert_eq!(tx.intent.next_state.name, "tell");
@@ -903,7 +903,7 @@ fn privacy_masks_personal_data_in_the_transaction_only() {
     m["isPrivacyEnabled"] = json!(true);
     let welcome = json!({"callMeta": m, "event": "WELCOME"});
     engine.handle_phone_json(&welcome.to_string()).unwrap();
-    let named = json!({"callMeta": m, "text": "I am Ada", "intent": {"name": "Name"}, "slots": [{"name": "name", "value": "Ada"}]});
+    let named = json!({"callMeta": m, "text": "I am Ada", "intent": {"name": "Name"}, "slots": [{"entity": "name", "value": "Ada"}]});
     let turn = engine.handle_phone_json(&named.to_string()).unwrap();
     let stored = serde_json::to_string(&sink.take()).unwrap();
     assert!(!stored.contains("Ada"), "{stored}");

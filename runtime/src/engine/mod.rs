@@ -1,7 +1,7 @@
 //! The turn loop: the one place where T1–T16 are implemented, for every flow.
 //!
-//! A turn is decided by [`turn`] (resolution, blocks, subdialogs, services, resets) and written by
-//! [`write`] straight into a reusable buffer as the transaction's JSON — the one way a transaction is
+//! A turn is decided by `turn` (resolution, blocks, subdialogs, services, resets) and written by
+//! `write` straight into a reusable buffer as the transaction's JSON — the one way a transaction is
 //! assembled. The convenience API ([`Engine::handle_phone`] and friends) reads the structs back from those
 //! bytes; the fast API ([`Engine::play_phone`]) hands out the bytes.
 
