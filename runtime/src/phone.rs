@@ -367,7 +367,7 @@ object_serde!(Slot);
 /// that came, so it re-serializes faithfully.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Slots {
-    /// `[{"name": "number", "value": "123"}]`
+    /// `[{"entity": "number", "value": "123"}]`
     List(Vec<Slot>),
     /// `{"number": "123"}`, entries in input order.
     Map(Vec<(String, Value)>),
