@@ -203,3 +203,16 @@ fn simulator_plays_typed_lines() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_label_past_column_65535_does_not_crash_check_or_build() {
+    let dir = temp_dir("wide");
+    let flow = dir.join("wide.yaml");
+    std::fs::write(&flow, format!("    {}:", "k".repeat(65_532))).unwrap();
+    for command in ["check", "build"] {
+        let out = flowc().arg(command).arg(&flow).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("E001"), "{command}: {stderr}");
+    }
+}

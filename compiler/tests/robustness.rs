@@ -217,3 +217,31 @@ fn ten_thousand_blocks_check_clean() {
     assert!(checked.diagnostics.is_empty());
     assert_eq!(ir.blocks.len(), 10_002);
 }
+
+/// The smallest input that once panicked miette: a label past column 65,535 (its padding widths are u16).
+fn far_right_label() -> String {
+    format!("    {}:", "k".repeat(65_532))
+}
+
+#[test]
+fn a_label_past_column_65535_is_reported_in_words() {
+    for source in [
+        far_right_label(),
+        format!(
+            "flow: x\ndialogs:\n  main:\n    start: {{ say: hi, else: {} }}\n",
+            "b".repeat(70_000)
+        ),
+        // Tabs are four columns wide to miette: 20,000 bytes reach column 80,000.
+        format!(
+            "flow: x\ndialogs:\n  main:\n    start:\n      say: \"{}{{{{ nope( }}}}\"\n      else: start\n",
+            "\t".repeat(20_000)
+        ),
+    ] {
+        let checked = flowc::check_source("wide.yaml", &source);
+        assert!(checked.has_errors());
+        let text = checked.render(flowc::render::Style::Plain);
+        // miette wraps the message at 110 columns, so look for a piece that stays on one line.
+        assert!(text.contains("too far right"), "{text}");
+        assert!(!text.contains("╭─["), "no snippet of the long line: {text}");
+    }
+}
