@@ -128,6 +128,7 @@ codes! {
     InvalidDtmfPattern = "E039", Error, "invalid dtmf pattern";
     UnknownPlatform = "E040", Error, "unknown platform";
     EndingOutsideGlobal = "E041", Error, "PARLOA.EndConversation handled outside the global block";
+    NotUtf8 = "E042", Error, "file is not UTF-8";
 }
 
 impl fmt::Display for Code {
