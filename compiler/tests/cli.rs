@@ -285,3 +285,27 @@ fn a_latin1_flow_in_a_folder_is_located_and_the_other_files_are_still_checked() 
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_does_not_crash_check() {
+    let dir = temp_dir("pipe");
+    let flow = dir.join("long.yaml");
+    // The message names the 2 MB target, far more than a pipe buffers: the write must meet the closed end.
+    let target = "b".repeat(2_000_000);
+    std::fs::write(
+        &flow,
+        format!("flow: x\ndialogs:\n  main:\n    start: {{ say: hi, else: {target} }}\n"),
+    )
+    .unwrap();
+    let mut child = flowc()
+        .args(["check", "--format", "json"])
+        .arg(&flow)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
