@@ -111,11 +111,30 @@ fn play<S: Services>(interpreter: Interpreter<S>, ir: &flowc::ir::Flow) {
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    Delete { at: usize, len: usize },
-    Insert { at: usize, text: String },
-    DuplicateLine { line: usize },
-    SwapLines { a: usize, b: usize },
-    Truncate { at: usize },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Insert {
+        at: usize,
+        text: String,
+    },
+    DuplicateLine {
+        line: usize,
+    },
+    SwapLines {
+        a: usize,
+        b: usize,
+    },
+    Truncate {
+        at: usize,
+    },
+    /// A run of one character long enough to push what follows past column 65,535.
+    Widen {
+        at: usize,
+        text: &'static str,
+        len: usize,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -150,14 +169,16 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         "~",
     ]);
     prop_oneof![
-        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
-        (any::<usize>(), fragments).prop_map(|(at, t)| Mutation::Insert {
+        4 => (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        4 => (any::<usize>(), fragments).prop_map(|(at, t)| Mutation::Insert {
             at,
             text: t.to_string()
         }),
-        any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
-        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
-        any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        4 => any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
+        4 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
+        4 => any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        1 => (any::<usize>(), prop::sample::select(vec!["k", "\t", " ", "é"]), 60_000usize..70_000)
+            .prop_map(|(at, text, len)| Mutation::Widen { at, text, len }),
     ]
 }
 
@@ -192,6 +213,10 @@ fn apply(source: &str, mutation: &Mutation) -> String {
             lines.join("\n")
         }
         Mutation::Truncate { at } => source[..char_boundary(source, *at)].to_string(),
+        Mutation::Widen { at, text, len } => {
+            let at = char_boundary(source, *at);
+            format!("{}{}{}", &source[..at], text.repeat(*len), &source[at..])
+        }
         _ => source.to_string(),
     }
 }
