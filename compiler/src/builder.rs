@@ -128,15 +128,15 @@ impl Builder {
         let mut names: Vec<(String, PathBuf)> = Vec::new();
         for path in &files {
             self.rerun(path);
-            let source = match std::fs::read_to_string(path) {
-                Ok(s) => s,
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
                 Err(e) => {
                     problems.push_str(&format!("error: cannot read {}: {e}\n", path.display()));
                     continue;
                 }
             };
             let file = path.display().to_string();
-            let (ir, _) = match crate::compile_source(&file, &source) {
+            let (ir, checked) = match crate::compile_bytes(&file, bytes) {
                 Ok(ok) => ok,
                 Err(checked) => {
                     problems.push_str(&checked.render(Style::Plain));
@@ -162,7 +162,7 @@ impl Builder {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
-                source_text: source,
+                source_text: checked.source,
             };
             let code = codegen::generate(&ir, &settings).map_err(BuildError::new)?;
             let target = out_dir.join(format!("{}.rs", ir.name));

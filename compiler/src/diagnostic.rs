@@ -128,6 +128,7 @@ codes! {
     InvalidDtmfPattern = "E039", Error, "invalid dtmf pattern";
     UnknownPlatform = "E040", Error, "unknown platform";
     EndingOutsideGlobal = "E041", Error, "PARLOA.EndConversation handled outside the global block";
+    NotUtf8 = "E042", Error, "file is not UTF-8";
 }
 
 impl fmt::Display for Code {
@@ -212,25 +213,67 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
+/// The longest name, in characters after lowercasing, that "did you mean" compares. Nobody misspells a
+/// 65-character name into another one, and the cap bounds the work of one comparison by 64 × 64 cells, so a
+/// huge key or target costs nothing instead of an edit distance quadratic in its length.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
 /// "Did you mean" for a misspelt name: the closest candidate within a small edit distance.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) + 1;
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-        .map(|(_, c)| c)
+    closest_counted(name, candidates).0
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+/// [`closest`] and the number of edit-distance cells it filled, so tests can bound the work without a clock.
+fn closest_counted<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> (Option<&'a str>, usize) {
+    let Some(name) = comparable(name) else {
+        return (None, 0);
+    };
+    let limit = (name.len() / 3).max(1) + 1;
+    let mut cells = 0;
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        let Some(other) = comparable(candidate) else {
+            continue;
+        };
+        // Each insertion or deletion costs one, so a length gap above the limit can never come within it.
+        if name.len().abs_diff(other.len()) > limit {
+            continue;
+        }
+        cells += name.len() * other.len();
+        let distance = edit_distance(&name, &other);
+        let better = match best {
+            None => true,
+            Some((d, c)) => (distance, candidate) < (d, c),
+        };
+        if distance <= limit && better {
+            best = Some((distance, candidate));
+        }
+    }
+    (best.map(|(_, c)| c), cells)
+}
+
+/// The lowercase characters of a name no longer than [`MAX_SUGGESTED_LEN`]; `None` for longer names, found
+/// without reading more than a few hundred bytes of them.
+fn comparable(name: &str) -> Option<Vec<char>> {
+    // A char is at most four bytes: anything longer in bytes is surely too long in characters.
+    if name.len() > MAX_SUGGESTED_LEN * 4 {
+        return None;
+    }
+    let lower: Vec<char> = name.chars().flat_map(char::to_lowercase).collect();
+    (lower.len() <= MAX_SUGGESTED_LEN).then_some(lower)
+}
+
+/// Levenshtein distance in two rows (linear memory).
+fn edit_distance(a: &[char], b: &[char]) -> usize {
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         current[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
+            let substitution = previous[j] + usize::from(ca != cb);
             current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
         }
         std::mem::swap(&mut previous, &mut current);
@@ -248,6 +291,31 @@ mod tests {
         assert_eq!(closest("descripton", keys), Some("description"));
         assert_eq!(closest("dialog", keys), Some("dialogs"));
         assert_eq!(closest("zzz", keys), None);
+        assert_eq!(closest("DESCRIPTON", keys), Some("description"));
+    }
+
+    #[test]
+    fn closest_work_is_bounded_whatever_the_name_length() {
+        let cap = MAX_SUGGESTED_LEN;
+        let near = |n: usize| format!("{}x", "k".repeat(n - 1));
+        // At the cap a typo is still found.
+        let longest = "k".repeat(cap);
+        assert_eq!(
+            closest(&near(cap), [longest.as_str()]),
+            Some(longest.as_str())
+        );
+        // Long names, alike or not, fill at most cap × cap cells per candidate; a full edit distance would
+        // fill 4,000,000 for each of these.
+        let long = "k".repeat(2_000);
+        let candidates = [long.as_str(); 10];
+        for name in [near(2_000), long.clone(), "k".repeat(2_001)] {
+            let (found, cells) = closest_counted(&name, candidates.iter().copied());
+            assert_eq!(found, None);
+            assert!(cells <= candidates.len() * cap * cap, "{cells} cells");
+        }
+        // Short names next to long candidates fill nothing: the length gap rules them out first.
+        let (_, cells) = closest_counted("kk", candidates.iter().copied());
+        assert_eq!(cells, 0);
     }
 
     #[test]

@@ -35,9 +35,9 @@ pub fn yaml_files(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         ) {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            if keep(&text) {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            // Judged on a lossy copy: a flow that is not UTF-8 is still kept, to be reported as such.
+            if keep(&String::from_utf8_lossy(&bytes)) {
                 out.push(path);
             }
         }

@@ -11,6 +11,7 @@ pub mod ast;
 pub mod builder;
 pub mod codegen;
 pub mod diagnostic;
+pub mod encoding;
 pub mod expr;
 pub mod files;
 pub mod graph;
@@ -93,8 +94,34 @@ pub fn compile_source(file: &str, source: &str) -> Result<(ir::Flow, Checked), C
     }
 }
 
+/// Parses and analyzes one flow given as the bytes of its file: bytes that are not UTF-8 are one located
+/// error (E042), so a folder with a Latin-1 file in it is still checked file by file.
+pub fn check_bytes(file: &str, bytes: Vec<u8>) -> Checked {
+    match encoding::decode(bytes) {
+        Ok(source) => check_source(file, &source),
+        Err(bad) => not_utf8(file, bad),
+    }
+}
+
+/// Checks and lowers one flow given as the bytes of its file; see [`check_bytes`] and [`compile_source`].
+pub fn compile_bytes(file: &str, bytes: Vec<u8>) -> Result<(ir::Flow, Checked), Checked> {
+    match encoding::decode(bytes) {
+        Ok(source) => compile_source(file, &source),
+        Err(bad) => Err(not_utf8(file, bad)),
+    }
+}
+
+fn not_utf8(file: &str, bad: encoding::NotUtf8) -> Checked {
+    Checked {
+        file: file.to_string(),
+        source: bad.text,
+        flow: None,
+        diagnostics: vec![bad.diagnostic],
+    }
+}
+
 /// Reads and checks one flow file.
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let source = std::fs::read_to_string(path)?;
-    Ok(check_source(&path.display().to_string(), &source))
+    let bytes = std::fs::read(path)?;
+    Ok(check_bytes(&path.display().to_string(), bytes))
 }

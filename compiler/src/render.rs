@@ -31,6 +31,7 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style
         let report = Report {
             diagnostic,
             source: NamedSource::new(file, source.to_string()),
+            drawn: drawable(diagnostic, source),
         };
         if handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail; keep a readable line if it ever does.
@@ -39,6 +40,27 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style
         out.push('\n');
     }
     out
+}
+
+/// The farthest a label may start or end from the beginning of its line, in bytes. miette pads underlines
+/// with `format!` widths, which panic past 65,535 columns; a byte is at most four columns (a tab), so this
+/// keeps every width far below that, and a label this far right is unreadable in a 110-column report anyway.
+pub const MAX_DRAWN_COLUMN_BYTES: usize = 4_096;
+
+/// True when every label of `diagnostic` sits close enough to the start of its line to be drawn.
+fn drawable(diagnostic: &Diagnostic, source: &str) -> bool {
+    let spans = std::iter::once(&diagnostic.span).chain(diagnostic.related.iter().map(|(s, _)| s));
+    spans
+        .flat_map(|span| [span.offset, span.offset.saturating_add(span.len)])
+        .all(|offset| near_line_start(source.as_bytes(), offset))
+}
+
+/// Whether a newline (or the start of the file) lies within [`MAX_DRAWN_COLUMN_BYTES`] before `offset`;
+/// looks back only that far, so many labels on one huge line stay linear.
+fn near_line_start(source: &[u8], offset: usize) -> bool {
+    let offset = offset.min(source.len());
+    offset <= MAX_DRAWN_COLUMN_BYTES
+        || source[offset - MAX_DRAWN_COLUMN_BYTES..offset].contains(&b'\n')
 }
 
 /// `file:line:col: error[E010]: message` — one line, for logs and build scripts.
@@ -92,17 +114,34 @@ impl JsonDiagnostic {
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedSource<String>,
+    /// False when a label is too far right to draw: the report then names the place in words.
+    drawn: bool,
+}
+
+impl Report<'_> {
+    fn message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)?;
+        if !self.drawn {
+            let span = self.diagnostic.span;
+            write!(
+                f,
+                " (at line {}, column {}, too far right to draw)",
+                span.line, span.column
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        self.message(f)
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        self.message(f)
     }
 }
 
@@ -128,10 +167,14 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.drawn
+            .then_some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.drawn {
+            return None;
+        }
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
             d.label.clone(),

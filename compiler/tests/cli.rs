@@ -420,3 +420,109 @@ fn webhook_replay_resends_rejected_and_dead_letter_batches() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid webhook URL"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_label_past_column_65535_does_not_crash_check_or_build() {
+    let dir = temp_dir("wide");
+    let flow = dir.join("wide.yaml");
+    std::fs::write(&flow, format!("    {}:", "k".repeat(65_532))).unwrap();
+    for command in ["check", "build"] {
+        let out = flowc().arg(command).arg(&flow).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("E001"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn a_latin1_flow_in_a_folder_is_located_and_the_other_files_are_still_checked() {
+    let dir = temp_dir("latin1");
+    // Sorted first, so a read error would stop the folder before the other file.
+    std::fs::write(
+        dir.join("a_begruessung.yaml"),
+        b"flow: begruessung\ndialogs:\n  main:\n    start: { say: \"Gr\xfc\xdf Gott\", else: start }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b_broken.yaml"),
+        "flow: x\ndialogs:\n  main:\n    start: { say: \"Grüß Gott\", else: nowhere }\n",
+    )
+    .unwrap();
+    let out = flowc()
+        .args(["check", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64, u64, String)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap();
+            let name = file.rsplit(['/', '\\']).next().unwrap().to_string();
+            let field = |k: &str| d[k].as_u64().unwrap();
+            (
+                name,
+                d["code"].as_str().unwrap().to_string(),
+                field("line"),
+                field("column"),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        found[0],
+        (
+            "a_begruessung.yaml".to_string(),
+            "E042".to_string(),
+            4,
+            22,
+            "the file is not UTF-8: byte 0xFC at byte offset 56, the first of 2 bytes that are not"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        (found[1].0.as_str(), found[1].1.as_str()),
+        ("b_broken.yaml", "E010")
+    );
+    // The people's format draws the Latin-1 line too, with the bad byte replaced.
+    let out = flowc().arg("check").arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("E042") && stderr.contains("E010"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("checked 2 flow file(s): 2 error(s)"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_does_not_crash_check() {
+    let dir = temp_dir("pipe");
+    let flow = dir.join("long.yaml");
+    // The message names the 2 MB target, far more than a pipe buffers: the write must meet the closed end.
+    let target = "b".repeat(2_000_000);
+    std::fs::write(
+        &flow,
+        format!("flow: x\ndialogs:\n  main:\n    start: {{ say: hi, else: {target} }}\n"),
+    )
+    .unwrap();
+    let mut child = flowc()
+        .args(["check", "--format", "json"])
+        .arg(&flow)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

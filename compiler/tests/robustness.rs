@@ -1,8 +1,15 @@
 //! Bad input never panics: random mutations of the shipped flows, truncation, deep nesting and huge files.
+//! A mutant that checks clean must also generate code and play a few turns through the interpreter.
 
 use std::path::Path;
 
+use flowc::ast::Platform;
+use flowc::interpret::{Interpreter, Services};
+use flowc_runtime::{
+    DiscardSink, DynamicServices, Engine, NoServices, ServiceError, ServiceReply, TurnContext,
+};
 use proptest::prelude::*;
+use serde_json::json;
 
 fn shipped_flows() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows");
@@ -19,23 +26,115 @@ fn shipped_flows() -> Vec<String> {
         .collect()
 }
 
-/// Checks, and when clean lowers and draws, without panicking.
+/// Checks, and when clean lowers, draws, generates code and plays a few turns, without panicking.
 fn exercise(source: &str) {
     let checked = flowc::check_source("mutant.yaml", source);
     let _ = checked.render(flowc::render::Style::Plain);
     if let Ok((ir, _)) = flowc::compile_source("mutant.yaml", source) {
         let _ = flowc::graph::to_mermaid(&ir);
         let _ = flowc::graph::to_dot(&ir);
+        let settings = flowc::codegen::Settings {
+            source_name: "mutant.yaml".to_string(),
+            source_text: source.to_string(),
+        };
+        // A flow that checks clean must generate: an error here is a gap in the checker.
+        if let Err(error) = flowc::codegen::generate(&ir, &settings) {
+            panic!("a flow that checks clean does not generate: {error}\n{source}");
+        }
+        // Failing services take the error routes, answering ones the first declared branch.
+        play(Interpreter::new(ir.clone(), NoServices), &ir);
+        play(
+            Interpreter::new(ir.clone(), FirstBranch(ir.services.clone())),
+            &ir,
+        );
+    }
+}
+
+/// Services that answer with their first declared branch and no outputs.
+struct FirstBranch(Vec<flowc::ir::Service>);
+
+impl DynamicServices for FirstBranch {
+    fn call(
+        &self,
+        service: &str,
+        _inputs: &[(&str, &str)],
+        _context: &TurnContext,
+    ) -> Result<ServiceReply, ServiceError> {
+        let branch = self
+            .0
+            .iter()
+            .find(|s| s.name == service)
+            .and_then(|s| s.branches.first())
+            .ok_or_else(|| ServiceError::new("no branch"))?;
+        Ok(ServiceReply {
+            branch: branch.clone(),
+            outputs: Vec::new(),
+        })
+    }
+}
+
+/// Plays WELCOME, a declared intent, NO_INPUT, DTMF and HANGUP (or a chat's launch, message and quit)
+/// through the interpreter. A refused request is fine; a panic is not.
+fn play<S: Services>(interpreter: Interpreter<S>, ir: &flowc::ir::Flow) {
+    let engine = Engine::new(interpreter)
+        .deterministic()
+        .with_sink(DiscardSink);
+    let intent = ir.intents.first().map_or("Nothing", |i| i.name.as_str());
+    if ir.supports(Platform::Phone) {
+        let meta = json!({"instanceId": "i", "callId": "c", "callerId": "+49151", "sessionId": "s", "customerId": "c", "production": false, "isPrivacyEnabled": false});
+        for mut request in [
+            json!({"event": "WELCOME"}),
+            json!({"text": intent, "intent": {"name": intent}, "slots": [{"name": "x", "value": "1"}]}),
+            json!({"event": "NO_INPUT"}),
+            json!({"event": "DTMF", "collectedDtmf": "1"}),
+            json!({"event": "HANGUP"}),
+        ] {
+            request["callMeta"] = meta.clone();
+            let _ = engine.handle_phone_json(&request.to_string());
+        }
+    } else {
+        let utterance = ir
+            .intents
+            .first()
+            .and_then(|i| i.utterances.first())
+            .map_or("hello", String::as_str);
+        for event in [
+            json!({"type": "launch"}),
+            json!({"type": "message", "text": utterance}),
+            json!({"type": "quit"}),
+        ] {
+            let request = json!({"apiVersion": "chat/v1", "requesterId": "u", "sessionId": "s", "event": event});
+            let _ = engine.handle_chat_json(&request.to_string());
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    Delete { at: usize, len: usize },
-    Insert { at: usize, text: String },
-    DuplicateLine { line: usize },
-    SwapLines { a: usize, b: usize },
-    Truncate { at: usize },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Insert {
+        at: usize,
+        text: String,
+    },
+    DuplicateLine {
+        line: usize,
+    },
+    SwapLines {
+        a: usize,
+        b: usize,
+    },
+    Truncate {
+        at: usize,
+    },
+    /// A run of one character long enough to push what follows past column 65,535.
+    Widen {
+        at: usize,
+        text: &'static str,
+        len: usize,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -70,14 +169,16 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         "~",
     ]);
     prop_oneof![
-        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
-        (any::<usize>(), fragments).prop_map(|(at, t)| Mutation::Insert {
+        4 => (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        4 => (any::<usize>(), fragments).prop_map(|(at, t)| Mutation::Insert {
             at,
             text: t.to_string()
         }),
-        any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
-        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
-        any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        4 => any::<usize>().prop_map(|line| Mutation::DuplicateLine { line }),
+        4 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapLines { a, b }),
+        4 => any::<usize>().prop_map(|at| Mutation::Truncate { at }),
+        1 => (any::<usize>(), prop::sample::select(vec!["k", "\t", " ", "é"]), 60_000usize..70_000)
+            .prop_map(|(at, text, len)| Mutation::Widen { at, text, len }),
     ]
 }
 
@@ -112,12 +213,24 @@ fn apply(source: &str, mutation: &Mutation) -> String {
             lines.join("\n")
         }
         Mutation::Truncate { at } => source[..char_boundary(source, *at)].to_string(),
+        Mutation::Widen { at, text, len } => {
+            let at = char_boundary(source, *at);
+            format!("{}{}{}", &source[..at], text.repeat(*len), &source[at..])
+        }
         _ => source.to_string(),
     }
 }
 
+/// 128 cases in every test run; `PROPTEST_CASES` asks for a longer one (an explicit `cases` would hide it).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_flows_never_panic(flow in 0usize..16, mutations in prop::collection::vec(mutation(), 1..6)) {
@@ -216,4 +329,32 @@ fn ten_thousand_blocks_check_clean() {
     let (ir, checked) = flowc::compile_source("big.yaml", &source).expect("clean");
     assert!(checked.diagnostics.is_empty());
     assert_eq!(ir.blocks.len(), 10_002);
+}
+
+/// The smallest input that once panicked miette: a label past column 65,535 (its padding widths are u16).
+fn far_right_label() -> String {
+    format!("    {}:", "k".repeat(65_532))
+}
+
+#[test]
+fn a_label_past_column_65535_is_reported_in_words() {
+    for source in [
+        far_right_label(),
+        format!(
+            "flow: x\ndialogs:\n  main:\n    start: {{ say: hi, else: {} }}\n",
+            "b".repeat(70_000)
+        ),
+        // Tabs are four columns wide to miette: 20,000 bytes reach column 80,000.
+        format!(
+            "flow: x\ndialogs:\n  main:\n    start:\n      say: \"{}{{{{ nope( }}}}\"\n      else: start\n",
+            "\t".repeat(20_000)
+        ),
+    ] {
+        let checked = flowc::check_source("wide.yaml", &source);
+        assert!(checked.has_errors());
+        let text = checked.render(flowc::render::Style::Plain);
+        // miette wraps the message at 110 columns, so look for a piece that stays on one line.
+        assert!(text.contains("too far right"), "{text}");
+        assert!(!text.contains("╭─["), "no snippet of the long line: {text}");
+    }
 }

@@ -101,7 +101,8 @@ pub fn bool_text(value: bool) -> &'static str {
     if value { "true" } else { "false" }
 }
 
-/// `empty(x)`.
+/// `empty(x)`: `x` is empty or only whitespace (Unicode White_Space, as `str::trim`). A value of blanks
+/// carries nothing a bot can use (a blank transcription, a padded service field), so it counts as empty.
 #[inline]
 pub fn is_empty(value: &str) -> bool {
     match value.as_bytes().first() {
@@ -112,7 +113,8 @@ pub fn is_empty(value: &str) -> bool {
     }
 }
 
-/// `contains(haystack, needle)`, case-insensitive.
+/// `contains(haystack, needle)`: `needle` occurs in `haystack` once both are lowercased (Unicode
+/// `to_lowercase`), so case never matters (`ß` and `ss` still differ); an empty needle occurs everywhere.
 pub fn contains(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.to_lowercase())
 }
@@ -171,16 +173,43 @@ mod tests {
         assert!(!eq("", "0"));
         assert!(eq("-7", "-7.0") && lt("-8", "-7") && gt("1e3", "999"));
         assert_eq!(compare("12a", "12"), Ordering::Greater);
+    }
+
+    #[test]
+    fn empty_means_no_text_or_only_whitespace() {
         for (text, empty) in [
             ("", true),
             (" \t", true),
+            ("\r\n", true),
             ("\u{b}", true),
             ("\u{a0}", true),
+            ("\u{3000}", true),
             ("x", false),
             (" x", false),
             ("é", false),
+            ("0", false),
+            // Not White_Space: a zero-width space is text as far as `empty` goes.
+            ("\u{200b}", false),
         ] {
             assert_eq!(is_empty(text), empty, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn contains_ignores_case() {
+        for (haystack, needle, found) in [
+            ("Tooth PAIN", "pain", true),
+            ("tooth pain", "PAIN", true),
+            ("GRÜSSE", "grü", true),
+            ("Ärger", "ÄR", true),
+            ("anna@example.com", "@", true),
+            ("x", "", true),
+            ("", "", true),
+            ("", "a", false),
+            ("pain", "pains", false),
+            ("Straße", "STRASSE", false),
+        ] {
+            assert_eq!(contains(haystack, needle), found, "{haystack:?} {needle:?}");
         }
     }
 

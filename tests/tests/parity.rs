@@ -160,3 +160,81 @@ fn written_transactions_equal_their_serde_serialisation_on_every_script() {
         }
     }
 }
+
+/// One caller's two phone calls to appointment_booking, whose branches use `empty()` and `contains()`:
+/// the name given on the first call and the kind of visit come from the caller; the second call shows
+/// whether the remembered (user-lifetime) name counts as empty.
+fn two_calls<F: Flow>(flow: F, name: &str, visit: &str) -> Vec<Transaction> {
+    let engine = Engine::new(flow).deterministic();
+    let meta = |session: &str| serde_json::json!({"instanceId": "i", "callId": session, "callerId": "+4930123", "sessionId": session, "customerId": "c", "production": false, "isPrivacyEnabled": false});
+    let intent = |name: &str, slot: &str, value: &str| serde_json::json!({"text": name, "intent": {"name": name}, "slots": [{"name": slot, "value": value}]});
+    let requests = [
+        ("call-1", serde_json::json!({"event": "WELCOME"})),
+        (
+            "call-1",
+            serde_json::json!({"event": "DTMF", "collectedDtmf": "1"}),
+        ),
+        ("call-1", intent("ProvideName", "name", name)),
+        ("call-1", intent("ProvideAppointmentType", "type", visit)),
+        ("call-1", serde_json::json!({"event": "HANGUP"})),
+        ("call-2", serde_json::json!({"event": "WELCOME"})),
+        (
+            "call-2",
+            serde_json::json!({"event": "DTMF", "collectedDtmf": "1"}),
+        ),
+    ];
+    requests
+        .into_iter()
+        .map(|(session, mut request)| {
+            request["callMeta"] = meta(session);
+            engine
+                .handle_phone_json(&request.to_string())
+                .expect("played")
+                .transaction
+        })
+        .collect()
+}
+
+/// `empty(x)` is true for a whitespace-only `x` and `contains` ignores case (docs/language.md, Functions),
+/// in the generated engine and the interpreter alike: both call `flowc_runtime::value`.
+#[test]
+fn empty_and_contains_mean_what_the_docs_say_in_both_engines() {
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows/appointment_booking.yaml"),
+    )
+    .unwrap();
+    let (ir, _) = flowc::compile_source("appointment_booking.yaml", &source).unwrap();
+    let no_stubs = || StubServices::new(Default::default());
+    for (name, visit, emergency, second_call) in [
+        // A name of spaces is no name: the second call asks for it again.
+        ("   ", "Tooth PAIN", true, "Ask name"),
+        ("Ada Lovelace", "checkup", false, "Confirm returning caller"),
+        (
+            "Ada Lovelace",
+            "a bad ACHE",
+            true,
+            "Confirm returning caller",
+        ),
+    ] {
+        let interpreted = two_calls(Interpreter::new(ir.clone(), no_stubs()), name, visit);
+        let generated = two_calls(
+            appointment_booking::Flow::new(Dynamic(Arc::new(no_stubs()))),
+            name,
+            visit,
+        );
+        let a = serde_json::to_string_pretty(&interpreted).unwrap();
+        let b = serde_json::to_string_pretty(&generated).unwrap();
+        assert!(a == b, "{}", flowc::snapshot::diff(&a, &b));
+        // `contains(appointmentType, 'pain')` (or 'ache') sends the caller to the emergency line.
+        let prompt = flowc::script::prompt_text(&interpreted[3]);
+        assert_eq!(
+            prompt.contains("emergency line"),
+            emergency,
+            "{visit:?}: {prompt}"
+        );
+        assert_eq!(
+            interpreted[6].intent.next_state.name, second_call,
+            "{name:?}"
+        );
+    }
+}

@@ -397,6 +397,7 @@ impl EndingWalk<'_, '_> {
                 BlockKind::Transfer { .. } => self.no_end(
                     block,
                     "transfers the call, but the caller has already hung up",
+                    "finish every path of the ending actions in an `end` block",
                 ),
                 BlockKind::Exit { outcome } => {
                     let mut callers = callers;
@@ -423,6 +424,18 @@ impl EndingWalk<'_, '_> {
                         stack.push((entry, inner));
                     }
                 }
+                BlockKind::Service { on, .. } => {
+                    if !on.iter().any(|(b, _)| b.text == "error") && !self.global_on_error() {
+                        self.no_end(
+                            block,
+                            "has no route for its failure: no `error` branch and no global `on_error`",
+                            "add `error: <block>` to the service's `on:`, leading to an `end` block",
+                        );
+                    }
+                    for &next in &self.graph.instant[node] {
+                        stack.push((next, callers.clone()));
+                    }
+                }
                 _ => {
                     for &next in &self.graph.instant[node] {
                         stack.push((next, callers.clone()));
@@ -430,6 +443,12 @@ impl EndingWalk<'_, '_> {
                 }
             }
         }
+    }
+
+    fn global_on_error(&self) -> bool {
+        self.symbols
+            .global_body(self.flow)
+            .is_some_and(|g| g.on_error.is_some())
     }
 
     fn waits(&mut self, block: &Block) {
@@ -452,7 +471,7 @@ impl EndingWalk<'_, '_> {
         );
     }
 
-    fn no_end(&mut self, block: &Block, why: &str) {
+    fn no_end(&mut self, block: &Block, why: &str, help: &str) {
         if !self
             .reported
             .insert((Code::EndingWithoutEnd, block.kind_span))
@@ -470,7 +489,7 @@ impl EndingWalk<'_, '_> {
             )
             .with_label("custom ending actions")
             .with_related(block.kind_span, "the path goes here")
-            .with_help("finish every path of the ending actions in an `end` block"),
+            .with_help(help),
         );
     }
 

@@ -1,5 +1,6 @@
 //! `flowc check PATH...`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use flowc::render::JsonDiagnostic;
@@ -62,7 +63,12 @@ pub fn run(args: Args) -> Outcome {
     }
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&json) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => {
+                // A reader that stops early (`| head`) closes the pipe: a failed write, not a panic.
+                if writeln!(std::io::stdout().lock(), "{text}").is_err() {
+                    return Outcome::Trouble;
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return Outcome::Trouble;

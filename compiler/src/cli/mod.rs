@@ -73,14 +73,14 @@ pub fn main() -> ExitCode {
 
 /// Reads, checks and lowers a flow, printing its diagnostics; `None` when it has errors or cannot be read.
 pub fn load_flow(path: &std::path::Path) -> Option<flowc::ir::Flow> {
-    let source = match std::fs::read_to_string(path) {
-        Ok(s) => s,
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
             return None;
         }
     };
-    match flowc::compile_source(&path.display().to_string(), &source) {
+    match flowc::compile_bytes(&path.display().to_string(), bytes) {
         Ok((flow, checked)) => {
             eprint!("{}", checked.render(stderr_style()));
             Some(flow)
