@@ -2,7 +2,6 @@
 //! `rejected/` and `dead-letter/` folders.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use flowc_runtime::webhook::{ReplayOutcome, Replayed, replay};
 
@@ -13,27 +12,18 @@ use super::Outcome;
 pub struct Args {
     /// The spool directory (`--spool` of `flowc run --webhook`).
     spool: PathBuf,
-    /// The Analytics Webhook URL.
-    url: String,
-    /// A header to send, `'Name: value'` (repeatable), e.g. `'Authorization: Bearer TOKEN'`.
-    #[arg(
-        long = "header",
-        short = 'H',
-        visible_alias = "webhook-header",
-        value_name = "'NAME: VALUE'"
-    )]
-    headers: Vec<String>,
-    /// Time limit of each POST in seconds.
-    #[arg(long, value_name = "SECONDS", value_parser = super::webhook::seconds, default_value = "10")]
-    timeout: Duration,
+    #[command(flatten)]
+    receiver: super::webhook::ReceiverArgs,
 }
 
 /// POSTs each batch in `rejected/` and `dead-letter/`, oldest first, once; prints per file what happened. A
 /// file is deleted only after a 2xx. Exit 0 when the folders are empty at the end, 1 when something is left, 2
 /// when the URL, a header or the spool is unusable.
 pub fn run(args: Args) -> Outcome {
-    let report = super::webhook::endpoint(&args.url, &args.headers)
-        .and_then(|endpoint| replay(&args.spool, &endpoint.timeout(args.timeout)));
+    let report = args
+        .receiver
+        .endpoint()
+        .and_then(|endpoint| replay(&args.spool, &endpoint));
     let report = match report {
         Ok(report) => report,
         Err(e) => {
@@ -50,7 +40,7 @@ pub fn run(args: Args) -> Outcome {
     eprintln!(
         "webhook-replay: {} file(s) delivered to {} ({transactions} transaction(s)), {left} left in {}",
         sent.len(),
-        args.url,
+        args.receiver.url,
         args.spool.display()
     );
     if left == 0 {

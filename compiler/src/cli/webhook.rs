@@ -120,11 +120,11 @@ pub(super) fn endpoint(url: &str, headers: &[String]) -> Result<WebhookEndpoint,
         })
 }
 
-/// Arguments of `flowc webhook-check`.
+/// The receiver a webhook command talks to: its URL, headers and time limit.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub struct ReceiverArgs {
     /// The Analytics Webhook URL.
-    url: String,
+    pub url: String,
     /// A header to send, `'Name: value'` (repeatable), e.g. `'Authorization: Bearer TOKEN'`.
     #[arg(
         long = "header",
@@ -132,20 +132,36 @@ pub struct CheckArgs {
         visible_alias = "webhook-header",
         value_name = "'NAME: VALUE'"
     )]
-    headers: Vec<String>,
-    /// Time limit in seconds.
+    pub headers: Vec<String>,
+    /// Time limit of each POST in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "10")]
-    timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl ReceiverArgs {
+    /// The endpoint these arguments name, or why they name none.
+    pub fn endpoint(&self) -> Result<WebhookEndpoint, WebhookError> {
+        endpoint(&self.url, &self.headers).map(|e| e.timeout(self.timeout))
+    }
+}
+
+/// Arguments of `flowc webhook-check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    receiver: ReceiverArgs,
 }
 
 /// `flowc webhook-check URL`: Parloa's health check (an empty POST marked with `?parloa-health-check=1` and the
 /// header `parloa-health-check: 1`). Exit 0 when the webhook answers 200, 1 otherwise.
 pub fn check(args: CheckArgs) -> Outcome {
-    let result = endpoint(&args.url, &args.headers)
-        .and_then(|endpoint| endpoint.timeout(args.timeout).health_check());
+    let result = args
+        .receiver
+        .endpoint()
+        .and_then(|endpoint| endpoint.health_check());
     match result {
         Ok(()) => {
-            println!("ok: {} answered 200 to the health check", args.url);
+            println!("ok: {} answered 200 to the health check", args.receiver.url);
             Outcome::Clean
         }
         Err(e) => {
