@@ -526,3 +526,36 @@ fn a_reader_that_closes_the_pipe_early_does_not_crash_check() {
     assert_eq!(status.code(), Some(2), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn run_with_a_webhook_says_how_to_resend_what_the_receiver_refused() {
+    let receiver = Receiver::start();
+    let dir = temp_dir("run-refused");
+    let requests = dir.join("requests.jsonl");
+    let meta = r#"{"callId":"c","callerId":"+49","sessionId":"s1"}"#;
+    // The receiver answers 400 to a batch holding the text "refuse-me".
+    std::fs::write(
+        &requests,
+        format!(
+            "{{\"callMeta\":{meta},\"event\":\"WELCOME\"}}\n{{\"callMeta\":{meta},\"text\":\"refuse-me\"}}\n"
+        ),
+    )
+    .unwrap();
+    let spool = dir.join("spool");
+    let out = flowc()
+        .args(["run", "flows/minimal.yaml", "--deterministic", "--requests"])
+        .arg(&requests)
+        .args(["--webhook", &receiver.url, "--spool"])
+        .arg(&spool)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("refused with HTTP 400"), "{stderr}");
+    assert!(
+        stderr.contains("`flowc webhook-replay` sends them again"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(&spool.join("rejected")).len(), 1, "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
