@@ -5,6 +5,7 @@
 //! assembled. The convenience API ([`Engine::handle_phone`] and friends) reads the structs back from those
 //! bytes; the fast API ([`Engine::play_phone`]) hands out the bytes.
 
+mod end;
 mod turn;
 mod write;
 
@@ -17,7 +18,7 @@ use crate::flow::{Flow, Said, TurnInput};
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, MemorySink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore};
-use crate::transaction::{AffectedStep, Platform, Transaction, problem};
+use crate::transaction::{Platform, Transaction};
 
 pub use turn::Event;
 
@@ -31,12 +32,6 @@ pub const NO_INPUT_INTENT: &str = "PARLOA.NoInput";
 pub const DTMF_INTENT: &str = "PARLOA.DTMF";
 /// The intent name flowc reports for text no intent matched.
 pub const FALLBACK_INTENT: &str = "PARLOA.Fallback";
-/// Why flowc ended a conversation itself: a WELCOME or launch arrived while it was open.
-const NEW_CONVERSATION: &str = "the platform sent no HANGUP for this conversation: a new one started on its \
-     session while it was open, so flowc ended it as if the caller had hung up";
-/// Why flowc ended a conversation itself: the application asked it to (idle expiry).
-const ENDED_BY_APPLICATION: &str = "the platform sent no HANGUP for this conversation: the application \
-     ended it (idle expiry), so flowc ended it as if the caller had hung up";
 /// Blocks one turn may run before it is stopped as a runaway (T3).
 pub const DEFAULT_STEP_BUDGET: u32 = 1_000;
 
@@ -284,13 +279,8 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         request: &PhoneRequest,
         buffer: &mut TurnBuffer,
     ) -> Result<(), EngineError> {
+        self.runs_on(Platform::PhoneV2)?;
         let info = self.flow.info();
-        if !info.phone {
-            return Err(EngineError::WrongPlatform {
-                platform: Platform::PhoneV2.as_str(),
-                flow: info.name.to_string(),
-            });
-        }
         let key = request
             .call_meta
             .session_key()
@@ -333,13 +323,8 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         request: &ChatRequest,
         buffer: &mut TurnBuffer,
     ) -> Result<(), EngineError> {
+        self.runs_on(Platform::TextchatV2)?;
         let info = self.flow.info();
-        if !info.chat {
-            return Err(EngineError::WrongPlatform {
-                platform: Platform::TextchatV2.as_str(),
-                flow: info.name.to_string(),
-            });
-        }
         if request.api_version != crate::chat::CHAT_API_VERSION {
             return Err(EngineError::UnsupportedApiVersion(
                 request.api_version.clone(),
@@ -373,64 +358,20 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         Ok(())
     }
 
-    /// Ends the open phone conversation of `call_meta`'s session as if the caller had hung up: the flow's
-    /// `PARLOA.EndConversation` handling runs and a Hangup transaction (its request a HANGUP with
-    /// `call_meta`, its `meta.warnings` a `SyntheticHangup`) goes to the sink and into `buffer`. For an
-    /// application that decides a call is over without the platform saying so (idle expiry). `Ok(false)`,
-    /// with nothing recorded, when the session has no open conversation.
-    pub fn end_phone_conversation(
-        &self,
-        call_meta: &CallMeta,
-        buffer: &mut TurnBuffer,
-    ) -> Result<bool, EngineError> {
-        let key = call_meta.session_key().ok_or(EngineError::NoSession)?;
-        let hangup = PhoneRequest::event(call_meta.clone(), PhoneEvent::Hangup);
-        let requester = call_meta.caller_id.as_deref().unwrap_or("");
-        Ok(self.end_if_open(key, requester, write::Wire::Phone(&hangup), buffer))
-    }
-
-    /// Ends the open chat conversation of `session_id` as if the user had quit (see
-    /// [`Engine::end_phone_conversation`]).
-    pub fn end_chat_conversation(
-        &self,
-        requester_id: &str,
-        session_id: &str,
-        buffer: &mut TurnBuffer,
-    ) -> Result<bool, EngineError> {
-        if session_id.is_empty() {
-            return Err(EngineError::NoSession);
-        }
-        let quit = ChatRequest::new(requester_id, session_id, ChatEvent::Quit);
-        Ok(self.end_if_open(session_id, requester_id, write::Wire::Chat(&quit), buffer))
-    }
-
-    fn end_if_open(
-        &self,
-        key: &str,
-        requester: &str,
-        wire: write::Wire<'_>,
-        buffer: &mut TurnBuffer,
-    ) -> bool {
-        let now = self.clock.now_unix_ms();
-        let ended = self.sessions.update(key, |conv| {
-            conv.active.then(|| {
-                self.end_open(
-                    conv,
-                    key,
-                    requester,
-                    wire,
-                    now,
-                    ENDED_BY_APPLICATION,
-                    buffer,
-                )
+    /// `Err` when the flow does not run on `platform`.
+    fn runs_on(&self, platform: Platform) -> Result<(), EngineError> {
+        let info = self.flow.info();
+        let runs = match platform {
+            Platform::PhoneV2 => info.phone,
+            Platform::TextchatV2 => info.chat,
+        };
+        if runs {
+            Ok(())
+        } else {
+            Err(EngineError::WrongPlatform {
+                platform: platform.as_str(),
+                flow: info.name.to_string(),
             })
-        });
-        match ended.flatten() {
-            Some(recorded) => {
-                buffer.sink_error = recorded.err();
-                true
-            }
-            None => false,
         }
     }
 
@@ -460,7 +401,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
                             requester,
                             hangup.wire(),
                             now,
-                            NEW_CONVERSATION,
+                            end::NEW_CONVERSATION,
                             buffer,
                         )
                         .err();
@@ -473,48 +414,6 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
             .record_json(&buffer.json)
             .err()
             .or(earlier_sink_error);
-    }
-
-    /// Ends the open conversation `conv` as if the caller had hung up (T4, T5): the flow's
-    /// `PARLOA.EndConversation` handling runs, and a Hangup transaction whose `meta.warnings` says the
-    /// platform did not send it goes to the sink. One operation for every case where flowc, not the
-    /// platform, ends a conversation (a new WELCOME or launch on an open session; idle expiry).
-    #[allow(clippy::too_many_arguments)]
-    fn end_open(
-        &self,
-        conv: &mut Conversation<F::Vars>,
-        key: &str,
-        requester: &str,
-        wire: write::Wire<'_>,
-        now: u64,
-        why: &str,
-        buffer: &mut TurnBuffer,
-    ) -> Result<(), SinkError> {
-        let started = self.clock.mark();
-        let mask = self.privacy(conv, wire, &Event::End);
-        let mut decided = self.turn(
-            conv,
-            key,
-            requester,
-            wire.platform(),
-            Event::End,
-            TurnInput::default(),
-            buffer,
-        );
-        let state = self.flow.state(decided.initial);
-        decided.meta.warnings.push(AffectedStep::warning(
-            state,
-            state,
-            problem::SYNTHETIC_HANGUP,
-            why,
-        ));
-        let stamp = write::Stamp {
-            now,
-            response_ms: self.clock.elapsed_ms(started),
-        };
-        self.write(conv, &decided, &stamp, requester, wire, mask, buffer);
-        self.finish(conv, decided, requester, buffer);
-        self.sink.record_json(&buffer.json)
     }
 
     /// One turn of `conv`: decided, written into `buffer`, and the conversation updated (T1).
