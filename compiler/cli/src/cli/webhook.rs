@@ -327,7 +327,7 @@ mod tests {
         .expect("writes");
         let out = dir.join("out.jsonl");
         let spool = dir.join("spool");
-        let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/minimal.yaml");
+        let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/../../flows/minimal.yaml");
         let cli = super::super::Cli::try_parse_from([
             "flowc",
             "run",
