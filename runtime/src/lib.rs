@@ -10,9 +10,10 @@
 //! - [`chat`]: Textchat V2 requests and responses ([`ChatRequest`],
 //!   [`ChatResponse`]).
 //! - [`transaction`]: the per-turn analytics record ([`Transaction`]).
-//! - [`clock`]: wall and elapsed time, ISO-8601 formatting, id generation,
-//!   with deterministic variants for snapshots ([`FixedClock`],
-//!   [`SequentialIds`]).
+//! - [`clock`]: wall and elapsed time and ISO-8601 formatting, with a
+//!   deterministic variant for snapshots ([`FixedClock`]).
+//! - [`ids`]: `transactionId` and `userContextId` generation
+//!   ([`ObjectIdSource`], and [`SequentialIds`] for snapshots).
 //! - [`sink`]: where transactions go ([`JsonLinesSink`], [`MemorySink`],
 //!   [`TeeSink`]).
 //! - [`store`]: conversation state per session and user-lifetime variables
@@ -31,6 +32,7 @@ pub mod engine;
 pub mod flow;
 #[cfg(feature = "http")]
 pub mod http_services;
+pub mod ids;
 pub mod json;
 pub mod matcher;
 pub mod pattern;
@@ -50,8 +52,7 @@ pub use chat::{
     ContextItem, ContextValue, ResponseElement,
 };
 pub use clock::{
-    Clock, FixedClock, IdSource, Iso8601Ms, Mark, ObjectIdSource, SequentialIds, SystemClock,
-    format_iso8601_ms, parse_iso8601_ms,
+    Clock, FixedClock, Iso8601Ms, Mark, SystemClock, format_iso8601_ms, parse_iso8601_ms,
 };
 pub use conversation::Conversation;
 pub use engine::{Engine, EngineError, Turn, TurnBuffer};
@@ -61,6 +62,7 @@ pub use flow::{
 };
 #[cfg(feature = "http")]
 pub use http_services::HttpServices;
+pub use ids::{IdSource, ObjectIdSource, SequentialIds};
 pub use matcher::IntentSamples;
 pub use phone::{
     CallControlMessage, CallMeta, CustomStt, IntentGuess, IntentId, PhoneEvent, PhoneRequest,

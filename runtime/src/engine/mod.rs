@@ -12,9 +12,10 @@ mod write;
 use std::sync::Arc;
 
 use crate::chat::{ChatEvent, ChatRequest, ChatResponse};
-use crate::clock::{Clock, FixedClock, IdSource, ObjectIdSource, SequentialIds, SystemClock};
+use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::conversation::Conversation;
 use crate::flow::{Flow, Said, TurnInput};
+use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, MemorySink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore};
