@@ -1,26 +1,12 @@
 //! Dialogs and the frame every block shares: its key, its one kind key, its display name.
 
+use super::kinds::{BLOCK_KINDS, Kind, Parts, lookup};
 use super::reader::Reader;
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::yaml::{Key, Node, Value};
 
 const DIALOG_KEYS: &[&str] = &["start", "global", "entry", "blocks"];
-/// The keys that give a block its kind.
-pub const BLOCK_KINDS: &[&str] = &[
-    "state",
-    "end",
-    "service",
-    "condition",
-    "set",
-    "call",
-    "exit",
-    "back",
-    "transfer",
-    "note",
-    "start",
-    "global",
-];
 
 impl Reader<'_> {
     pub(super) fn dialogs(&mut self, node: &Node) -> Vec<Dialog> {
@@ -58,8 +44,8 @@ impl Reader<'_> {
             let entry = f.get("entry").and_then(|n| self.identifier(n, "block"));
             if let Some(node) = f.get("blocks") {
                 for (key, value) in self.named_entries(node, "block") {
-                    if key.text == "start" || key.text == "global" {
-                        self.reserved_block_name(key);
+                    if let Some((code, what)) = lookup(&key.text).and_then(|k| k.reserved) {
+                        self.reserved_block_name(key, code, what);
                         continue;
                     }
                     if let Some(block) = self.block(key, value) {
@@ -76,12 +62,8 @@ impl Reader<'_> {
         out
     }
 
-    fn reserved_block_name(&mut self, key: &Key) {
-        let (code, what) = if key.text == "start" {
-            (Code::DuplicateStart, "the Start Conversation block")
-        } else {
-            (Code::GlobalOutsideMain, "the Global Intents block")
-        };
+    /// A block under `blocks:` named like a block the dialog holds directly (`what`).
+    fn reserved_block_name(&mut self, key: &Key, code: Code, what: &str) {
         self.report(
             Diagnostic::error(
                 code,
@@ -124,12 +106,11 @@ impl Reader<'_> {
             );
             return None;
         };
-        let kinds: Vec<&Key> = entries
+        let kinds: Vec<(&Key, &Kind)> = entries
             .iter()
-            .map(|(k, _)| k)
-            .filter(|k| BLOCK_KINDS.contains(&k.text.as_str()))
+            .filter_map(|(k, _)| lookup(&k.text).map(|kind| (k, kind)))
             .collect();
-        let Some(kind_key) = kinds.first().copied() else {
+        let Some(&(kind_key, kind)) = kinds.first() else {
             let mut d = Diagnostic::error(
                 Code::MissingKey,
                 key.span,
@@ -149,7 +130,7 @@ impl Reader<'_> {
             self.report(d);
             return None;
         };
-        if let Some(second) = kinds.get(1) {
+        if let Some((second, _)) = kinds.get(1) {
             self.report(
                 Diagnostic::error(
                     Code::WrongType,
@@ -163,97 +144,28 @@ impl Reader<'_> {
                 .with_help("split it into two blocks and link them with `goto`"),
             );
         }
-        let allowed: &[&str] = match kind_key.text.as_str() {
-            "service" | "call" => &["service", "call", "on", "name"],
-            "set" => &["set", "goto", "name"],
-            "global" => &["global"],
-            other => match other {
-                "state" => &["state", "name"],
-                "start" => &["start", "name"],
-                "end" => &["end", "name"],
-                "condition" => &["condition", "name"],
-                "exit" => &["exit", "name"],
-                "back" => &["back", "name"],
-                "transfer" => &["transfer", "name"],
-                _ => &["note", "name"],
-            },
-        };
         let what = format!("block `{}`", name.text);
-        let fields = self.fields(node, &what, allowed)?;
+        let fields = self.fields(node, &what, kind.keys)?;
         let body = fields.get(&kind_key.text)?;
-        let mut display_name = fields
+        let display_name = fields
             .get("name")
             .and_then(|n| self.text(n, "a block's `name`"));
-        let kind = match kind_key.text.as_str() {
-            "state" | "start" => {
-                let (body, inner_name) = self.state_body(body, &what);
-                display_name = self.one_name(display_name, inner_name);
-                if kind_key.text == "start" {
-                    BlockKind::Start(body)
-                } else {
-                    BlockKind::State(body)
-                }
-            }
-            "global" => BlockKind::Global(self.global_body(body)),
-            "end" | "back" => {
-                let (say, inner_name) = self.say_only(body, &what);
-                display_name = self.one_name(display_name, inner_name);
-                if kind_key.text == "end" {
-                    BlockKind::End { say }
-                } else {
-                    BlockKind::Back { say }
-                }
-            }
-            "service" => BlockKind::Service {
-                service: self.identifier(body, "service")?,
-                on: self.branch_map(fields.get("on")),
-            },
-            "call" => BlockKind::Call {
-                dialog: self.identifier(body, "dialog")?,
-                on: self.branch_map(fields.get("on")),
-            },
-            "condition" => self.condition(body)?,
-            "set" => BlockKind::Set {
-                assignments: self.assignments(body),
-                goto: fields
-                    .get("goto")
-                    .and_then(|n| self.identifier(n, "target block")),
-            },
-            "exit" => {
-                let outcome = self.text(body, "`exit`")?;
-                let outcome = match outcome.text.as_str() {
-                    "success" => Outcome::Success,
-                    "failure" => Outcome::Failure,
-                    other => {
-                        self.report(
-                            Diagnostic::error(
-                                Code::WrongType,
-                                outcome.span,
-                                format!("unknown exit outcome `{other}`"),
-                            )
-                            .with_help("a subdialog exits with `success` or `failure`"),
-                        );
-                        return None;
-                    }
-                };
-                BlockKind::Exit { outcome }
-            }
-            "transfer" => self.transfer(body, &what, &mut display_name)?,
-            _ => BlockKind::Note {
-                text: self
-                    .text(body, "a note")
-                    .map(|n| n.text)
-                    .unwrap_or_default(),
-            },
+        let mut parts = Parts {
+            fields: &fields,
+            body,
+            what: &what,
+            display_name,
         };
+        let kind = (kind.parse)(self, &mut parts)?;
         Some(Block {
             name,
-            display_name,
+            display_name: parts.display_name,
             kind,
             kind_span: kind_key.span,
         })
     }
 
+    /// The display name of a block that may give `name:` both beside its kind key and inside its body.
     pub(super) fn one_name(&mut self, outer: Option<Name>, inner: Option<Name>) -> Option<Name> {
         match (outer, inner) {
             (Some(outer), Some(inner)) => {

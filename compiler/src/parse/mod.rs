@@ -1,6 +1,9 @@
-//! Builds the [`ast::Flow`](crate::ast::Flow) from the located YAML tree, reporting every shape problem it meets (unknown keys
-//! with a "did you mean", wrong types, missing keys, bad names, expression syntax) instead of stopping at the
-//! first.
+//! Builds the [`ast::Flow`](crate::ast::Flow) from the located YAML tree, reporting every shape problem it
+//! meets (unknown keys with a "did you mean", wrong types, missing keys, bad names, expression syntax)
+//! instead of stopping at the first.
+//!
+//! `reader` reads one node with located errors, `declarations` the top-level keys, `blocks` the dialogs and
+//! the frame of a block, `kinds` the table of block kinds, `bodies` the state and global bodies and actions.
 
 mod blocks;
 mod bodies;
@@ -12,7 +15,7 @@ use crate::ast::Flow;
 use crate::diagnostic::Diagnostic;
 use crate::yaml::{Node, Value};
 
-pub use blocks::BLOCK_KINDS;
+pub use kinds::BLOCK_KINDS;
 use reader::Reader;
 
 /// Parses a flow file. Returns the AST when the file had the shape of a flow (even with problems inside,
