@@ -9,6 +9,7 @@ use crate::yaml::{Key, Node, Value};
 const DIALOG_KEYS: &[&str] = &["start", "global", "entry", "blocks"];
 
 impl Reader<'_> {
+    /// The `dialogs:` mapping: each dialog with its `start:`, `global:`, `entry:` and `blocks:`.
     pub(super) fn dialogs(&mut self, node: &Node) -> Vec<Dialog> {
         let mut out = Vec::new();
         for (key, value) in self.named_entries(node, "dialog") {

@@ -11,6 +11,7 @@ const ACTION_KEYS: &[&str] = &["say", "set", "goto"];
 const DTMF_KEYS: &[&str] = &["match", "say", "set", "goto"];
 
 impl Reader<'_> {
+    /// The body of a state or start block, and the `name:` written inside it.
     pub(super) fn state_body(&mut self, node: &Node, what: &str) -> (StateBody, Option<Name>) {
         let mut body = StateBody::default();
         let Some(f) = self.fields(node, what, STATE_KEYS) else {
@@ -54,6 +55,7 @@ impl Reader<'_> {
         (body, name)
     }
 
+    /// The body of the Global Intents block.
     pub(super) fn global_body(&mut self, node: &Node) -> GlobalBody {
         let mut body = GlobalBody::default();
         let Some(f) = self.fields(node, "the global block", GLOBAL_KEYS) else {
@@ -117,6 +119,7 @@ impl Reader<'_> {
         }
     }
 
+    /// `variable: template` entries of a `set:`.
     pub(super) fn assignments(&mut self, node: &Node) -> Vec<Assignment> {
         let mut out = Vec::new();
         for (key, value) in self.named_entries(node, "assignment to") {
@@ -128,6 +131,7 @@ impl Reader<'_> {
         out
     }
 
+    /// `on:` of a service or call block: branch or outcome → target block.
     pub(super) fn branch_map(&mut self, node: Option<&Node>) -> Vec<(Name, Name)> {
         let Some(node) = node else { return Vec::new() };
         let mut out = Vec::new();

@@ -22,6 +22,7 @@ const SERVICE_KEYS: &[&str] = &["inputs", "outputs", "branches", "timeout_ms", "
 const HTTP_KEYS: &[&str] = &["url", "timeout_ms", "retries", "headers"];
 
 impl Reader<'_> {
+    /// The whole flow; `None` when it has no `dialogs:` (nothing to analyze).
     pub(super) fn flow(&mut self, root: &Node) -> Option<Flow> {
         let fields = self.fields(root, "the flow", TOP_KEYS)?;
         let name = self

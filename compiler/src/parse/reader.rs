@@ -14,6 +14,7 @@ pub(super) struct Fields<'n> {
 }
 
 impl<'n> Fields<'n> {
+    /// The value of `key`, if written.
     pub(super) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
@@ -21,6 +22,7 @@ impl<'n> Fields<'n> {
             .map(|(_, v)| *v)
     }
 
+    /// The key itself, for its span.
     pub(super) fn key(&self, key: &str) -> Option<&'n Key> {
         self.entries
             .iter()
@@ -29,16 +31,21 @@ impl<'n> Fields<'n> {
     }
 }
 
+/// Reads the tree of one source and collects the diagnostics it meets.
 pub(super) struct Reader<'s> {
+    /// The whole file, to locate errors inside a scalar.
     pub(super) source: &'s str,
+    /// Everything found so far.
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 impl<'s> Reader<'s> {
+    /// Records a diagnostic and carries on.
     pub(super) fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Reports that `what` is not `expected` (E003).
     pub(super) fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
         self.report(
             Diagnostic::error(
@@ -142,6 +149,7 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// The value of a required key; reports E004 when it is missing.
     pub(super) fn require<'n>(
         &mut self,
         fields: &Fields<'n>,
@@ -163,6 +171,7 @@ impl<'s> Reader<'s> {
         found
     }
 
+    /// A scalar as located text.
     pub(super) fn text(&mut self, node: &Node, what: &str) -> Option<Name> {
         match &node.value {
             Value::Scalar(s) => Some(Name {
@@ -176,12 +185,14 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// A scalar that must be an identifier.
     pub(super) fn identifier(&mut self, node: &Node, what: &str) -> Option<Name> {
         let name = self.text(node, what)?;
         self.check_identifier(&name.text, name.span, what);
         Some(name)
     }
 
+    /// A mapping key that must be an identifier.
     pub(super) fn key_name(&mut self, key: &Key, what: &str) -> Name {
         self.check_identifier(&key.text, key.span, what);
         Name {
@@ -206,6 +217,7 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// One name or a list of names, each an identifier.
     pub(super) fn names(&mut self, node: &Node, what: &str) -> Vec<Name> {
         match &node.value {
             Value::Null => Vec::new(),
@@ -221,6 +233,7 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// A scalar parsed as a template (text with `{{ }}` parts), located in the source.
     pub(super) fn template(&mut self, node: &Node, what: &str) -> Option<Template> {
         let text = self.text(node, what)?;
         match parse_template(
@@ -235,6 +248,7 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// A scalar parsed as an expression (with or without `{{ }}`), located in the source.
     pub(super) fn expression(&mut self, node: &Node, what: &str) -> Option<Expr> {
         let text = self.text(node, what)?;
         let source = text.text.trim_start_matches("{{").trim_end_matches("}}");
@@ -247,6 +261,7 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// A scalar that must be a whole number.
     pub(super) fn number(&mut self, node: &Node, what: &str) -> Option<u64> {
         match node.as_str().map(|s| s.parse::<u64>()) {
             Some(Ok(n)) => Some(n),
