@@ -1,0 +1,54 @@
+//! Builds the [`ast::Flow`](crate::ast::Flow) from the located YAML tree, reporting every shape problem it
+//! meets (unknown keys with a "did you mean", wrong types, missing keys, bad names, expression syntax)
+//! instead of stopping at the first.
+//!
+//! `reader` reads one node with located errors, `declarations` the top-level keys, `blocks` the dialogs and
+//! the frame of a block, `kinds` the table of block kinds, `bodies` the state and global bodies and actions.
+
+mod blocks;
+mod bodies;
+mod declarations;
+mod kinds;
+mod reader;
+
+use crate::ast::Flow;
+use crate::diagnostic::Diagnostic;
+use crate::yaml::{Node, Value};
+
+pub use kinds::BLOCK_KINDS;
+use reader::Reader;
+
+/// Parses a flow file. Returns the AST when the file had the shape of a flow (even with problems inside,
+/// so the analyzer can report more), and every diagnostic found so far.
+pub fn parse_flow(source: &str) -> (Option<Flow>, Vec<Diagnostic>) {
+    let root = match crate::yaml::parse(source) {
+        Ok(root) => root,
+        Err(diagnostic) => return (None, vec![diagnostic]),
+    };
+    let mut reader = Reader {
+        source,
+        diagnostics: Vec::new(),
+    };
+    let flow = reader.flow(&root);
+    (flow, reader.diagnostics)
+}
+
+/// True when `source` is YAML whose top level is a mapping with a `flow:` key.
+pub fn looks_like_flow(source: &str) -> bool {
+    match crate::yaml::parse(source) {
+        Ok(Node {
+            value: Value::Map(entries),
+            ..
+        }) => entries.iter().any(|(k, _)| k.text == "flow"),
+        // Broken YAML is reported when it seems meant as a flow.
+        Err(_) => source.lines().any(|l| l.trim_start().starts_with("flow:")),
+        Ok(_) => false,
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
