@@ -1,9 +1,12 @@
 //! Rust names for flow names: snake_case fields and methods, PascalCase types, keywords made safe, and
-//! collisions resolved deterministically.
+//! collisions resolved deterministically; [`Names`] holds those chosen for one flow.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span};
+
+use super::patterns;
+use crate::ir;
 
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
@@ -95,6 +98,77 @@ impl Unique {
             .map(|n| format!("{wanted}_{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
             .unwrap_or(wanted)
+    }
+}
+
+/// Rust names chosen for a flow's names.
+pub struct Names {
+    /// Field per variable.
+    pub vars: Vec<Ident>,
+    /// Method per service.
+    pub(super) services: Vec<Ident>,
+    /// Type prefix per service (`LookupParcel`).
+    pub(super) service_types: Vec<String>,
+    /// Variant per state.
+    pub(super) states: Vec<Ident>,
+    patterns: HashMap<String, usize>,
+    /// The rows of `PATTERNS`: every pattern once, in first-use order.
+    pub(super) pattern_list: Vec<String>,
+}
+
+impl Names {
+    /// The names of `flow`'s variables, services, states and patterns.
+    pub(super) fn new(flow: &ir::Flow) -> Names {
+        let mut fields = Unique::default();
+        let vars = flow
+            .variables
+            .iter()
+            .map(|v| ident(&fields.take(snake(&v.name))))
+            .collect();
+        let mut methods = Unique::default();
+        let services = flow
+            .services
+            .iter()
+            .map(|s| ident(&methods.take(snake(&s.name))))
+            .collect();
+        let mut types = Unique::with(&[
+            "Flow", "Services", "Vars", "State", "Step", "INFO", "STATES", "BLOCKS",
+        ]);
+        let service_types = flow
+            .services
+            .iter()
+            .map(|s| types.take(pascal(&s.name)))
+            .collect();
+        let mut variants = Unique::default();
+        let states = flow
+            .states
+            .iter()
+            .map(|s| ident(&variants.take(pascal(&flow.blocks[s.block].key))))
+            .collect();
+        let mut names = Names {
+            vars,
+            services,
+            service_types,
+            states,
+            patterns: HashMap::new(),
+            pattern_list: Vec::new(),
+        };
+        for p in patterns::used(flow) {
+            names.add_pattern(&p);
+        }
+        names
+    }
+
+    fn add_pattern(&mut self, p: &str) {
+        if !self.patterns.contains_key(p) {
+            self.patterns.insert(p.to_string(), self.pattern_list.len());
+            self.pattern_list.push(p.to_string());
+        }
+    }
+
+    /// The index of a pattern in `PATTERNS`.
+    pub fn pattern(&self, p: &str) -> usize {
+        self.patterns.get(p).copied().unwrap_or(0)
     }
 }
 

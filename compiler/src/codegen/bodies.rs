@@ -1,0 +1,211 @@
+//! The code the engine runs: prompts, handler actions and blocks, each a `match` arm of a method of
+//! `Flow` that the engine calls by number.
+
+use quote::quote;
+
+use super::handlers::Handlers;
+use super::skeleton::{add_arms, items};
+use super::syntax::{
+    self, arm, block, block_with, call, deref, fields, int_pat, let_, lit_int, lit_str, method,
+    path, reference_mut, semi, stmt,
+};
+use super::{Names, expr, option_u32, services, unsuffixed};
+use crate::ast::Outcome;
+use crate::ir::{self, BlockKind};
+
+/// The statement that says `template` (none without one).
+fn say(template: &Option<ir::Template>, names: &Names) -> Vec<syn::Stmt> {
+    let Some(t) = template else {
+        return Vec::new();
+    };
+    let said = |m: &str, args: Vec<syn::Expr>| method(fields("scope.said"), m, args);
+    // { let start = scope.said.begin(); { let out = scope.said.buffer(); … } scope.said.end(start); }
+    let write = std::iter::once(let_("out", said("buffer", vec![])));
+    let write = write.chain(expr::write(t, names)).collect();
+    vec![stmt(block(vec![
+        let_("start", said("begin", vec![])),
+        stmt(block(write)),
+        semi(said("end", vec![path("start")])),
+    ]))]
+}
+
+/// The statements that assign each variable of `assignments` its template's value.
+fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> Vec<syn::Stmt> {
+    assignments
+        .iter()
+        .map(|(v, t)| {
+            let field = || reference_mut(expr::var(*v, names));
+            let reads_itself = t
+                .parts
+                .iter()
+                .any(|p| matches!(p, ir::Part::Expr(e) if reads_var(e, *v)));
+            match t.parts.as_slice() {
+                // Literals and single values reuse the variable's buffer.
+                [] => semi(method(expr::var(*v, names), "clear", [])),
+                [ir::Part::Text(text)] => semi(call("rt::set", [field(), lit_str(text)])),
+                [ir::Part::Expr(e)] if !reads_itself => {
+                    semi(call("rt::set", [field(), expr::str_ref(e, names)]))
+                }
+                // Otherwise the value is built in the scratch buffer (it may read the variable itself) and
+                // swapped in: no allocation once the buffers have grown.
+                _ => {
+                    // { let out = &mut *scope.scratch; out.clear(); …; ::std::mem::swap(&mut scope.vars.x, out); }
+                    let mut stmts = vec![
+                        let_("out", reference_mut(deref(fields("scope.scratch")))),
+                        semi(method(path("out"), "clear", [])),
+                    ];
+                    stmts.extend(expr::write(t, names));
+                    stmts.push(semi(call("::std::mem::swap", [field(), path("out")])));
+                    stmt(block(stmts))
+                }
+            }
+        })
+        .collect()
+}
+
+/// True when `e` reads variable `v`.
+fn reads_var(e: &ir::Expr, v: usize) -> bool {
+    match e {
+        ir::Expr::Var(x) => *x == v,
+        ir::Expr::Not(inner) => reads_var(inner, v),
+        ir::Expr::Binary(_, a, b) => reads_var(a, v) || reads_var(b, v),
+        ir::Expr::Call(_, args) => args.iter().any(|a| reads_var(a, v)),
+        _ => false,
+    }
+}
+
+/// `rt::Flow::write_prompt`: one arm per prompt of each state.
+pub(super) fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+    let mut items = items(quote! {
+        impl<S: Services> Flow<S> {
+            /// Appends prompt number `index` of `state` to `out` (`rt::Flow::write_prompt`).
+            fn prompt(&self, state: rt::StateIx, index: u32, scope: &rt::View<'_, Vars>, out: &mut rt::String) {
+                match (state, index) {
+                    _ => {}
+                }
+            }
+        }
+    })?;
+    let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
+        state.prompts.iter().enumerate().map(move |(i, t)| {
+            arm(
+                syntax::tuple_pat([int_pat(s as u64), int_pat(i as u64)]),
+                block(expr::write(t, names)),
+            )
+        })
+    });
+    add_arms(&mut items, "prompt", prompts)?;
+    Ok(items)
+}
+
+/// `rt::Flow::run_handler`: one arm per handler.
+pub(super) fn actions(handlers: &Handlers<'_>, names: &Names) -> syn::Result<Vec<syn::Item>> {
+    let fallback_block = unsuffixed(0);
+    let mut items = items(quote! {
+        impl<S: Services> Flow<S> {
+            /// Runs the action of `handler`: the block the turn goes on at (`rt::Flow::run_handler`).
+            fn action(&self, handler: rt::HandlerIx, scope: &mut rt::Scope<'_, Vars>) -> rt::BlockIx {
+                match handler {
+                    _ => #fallback_block,
+                }
+            }
+        }
+    })?;
+    let run_handlers = handlers.actions.iter().enumerate().map(|(h, action)| {
+        let stmts = say(&action.say, names)
+            .into_iter()
+            .chain(assign(&action.set, names));
+        arm(
+            int_pat(h as u64),
+            block_with(stmts, lit_int(action.goto as u64)),
+        )
+    });
+    add_arms(&mut items, "action", run_handlers)?;
+    Ok(items)
+}
+
+/// `rt::Flow::run_block`: one arm per block.
+pub(super) fn blocks(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+    let mut items = items(quote! {
+        impl<S: Services> Flow<S> {
+            /// Runs `block` (`rt::Flow::run_block`).
+            fn step(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> Step {
+                match block {
+                    _ => Step::Wait(0),
+                }
+            }
+        }
+    })?;
+    let blocks = flow
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(b, block)| Ok(arm(int_pat(b as u64), block_body(flow, block, names)?)))
+        .collect::<syn::Result<Vec<_>>>()?;
+    add_arms(&mut items, "step", blocks)?;
+    Ok(items)
+}
+
+/// What block `block` does: the arm of `rt::Flow::run_block` that runs it.
+fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<syn::Expr> {
+    let next = |target: usize| call("Step::Next", [lit_int(target as u64)]);
+    Ok(match &block.kind {
+        BlockKind::Wait(s) => call("Step::Wait", [lit_int(*s as u64)]),
+        BlockKind::End { say: words } => block_with(say(words, names), path("Step::End")),
+        BlockKind::Back { say: words } => block_with(say(words, names), path("Step::Back")),
+        BlockKind::Condition { arms, otherwise } => {
+            // { if test { return Step::Next(target); } … Step::Next(otherwise) }
+            let tests = arms.iter().map(|(e, target)| {
+                let taken = vec![semi(syntax::ret(next(*target)))];
+                stmt(syntax::if_then(expr::boolean(e, names), taken))
+            });
+            block_with(tests, next(*otherwise))
+        }
+        BlockKind::Set {
+            assignments,
+            next: to,
+        } => block_with(assign(assignments, names), next(*to)),
+        BlockKind::Call {
+            dialog,
+            success,
+            failure,
+        } => syntax::structure(
+            "Step::Call",
+            [
+                ("entry", lit_int(flow.dialogs[*dialog].entry as u64)),
+                ("success", option_u32(success.map(|b| b as u32))),
+                ("failure", option_u32(failure.map(|b| b as u32))),
+            ],
+        ),
+        BlockKind::Exit(outcome) => {
+            let outcome = match outcome {
+                Outcome::Success => "rt::Outcome::Success",
+                Outcome::Failure => "rt::Outcome::Failure",
+            };
+            call("Step::Exit", [path(outcome)])
+        }
+        // Transfers are rare and intricate: quoted and parsed one block at a time.
+        BlockKind::Transfer {
+            say: words,
+            refer_to,
+            headers,
+        } => {
+            let said = say(words, names);
+            let refer_to = expr::string(refer_to, names);
+            let headers = headers.iter().map(|(name, value)| {
+                let value = expr::string(value, names);
+                quote!(rt::SipHeader { name: rt::String::from(#name), value: #value },)
+            });
+            syntax::parse_expr(quote!({
+                #(#said)*
+                let refer_to = #refer_to;
+                Step::Transfer { refer_to, headers: vec![ #(#headers)* ] }
+            }))?
+        }
+        BlockKind::Service {
+            service,
+            branches,
+            error,
+        } => services::call_body(flow, block, *service, branches, *error, names)?,
+    })
+}
