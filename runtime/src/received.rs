@@ -64,8 +64,16 @@ impl Received {
     }
 }
 
+/// A type with a `received: Received` field ([`object_serde`] implements it).
+pub(crate) trait Shaped {
+    /// The received shape.
+    fn received(&self) -> &Received;
+    /// The received shape, mutably.
+    fn received_mut(&mut self) -> &mut Received;
+}
+
 /// A request object with modelled fields and a [`Received`] for the rest.
-pub(crate) trait Object: Default {
+pub(crate) trait Object: Default + Shaped {
     /// What the object is, for error messages (`"phoneV2 callMeta"`).
     const WHAT: &'static str;
     /// Wire names of the modelled fields, in the type's own order.
@@ -73,10 +81,6 @@ pub(crate) trait Object: Default {
     /// Indices into [`Object::FIELDS`] of the fields that must be present.
     const REQUIRED: &'static [usize];
 
-    /// The received shape.
-    fn received(&self) -> &Received;
-    /// The received shape, mutably.
-    fn received_mut(&mut self) -> &mut Received;
     /// Reads field `field` from `map`'s next value; `seen` has bit `i` set for each field already read.
     /// `Some(value)` hands the value back to be kept as an unmodelled field (an alias whose main key
     /// already came).
@@ -212,9 +216,19 @@ impl<'de> serde::Deserialize<'de> for KeyName {
     }
 }
 
-/// `impl Serialize` and `impl Deserialize` for an [`Object`] through [`serialize`] and [`deserialize`].
+/// `impl Serialize` and `impl Deserialize` for an [`Object`] through [`serialize`] and [`deserialize`], and
+/// [`Shaped`] over its `received` field.
 macro_rules! object_serde {
     ($ty:ty) => {
+        impl $crate::received::Shaped for $ty {
+            fn received(&self) -> &$crate::received::Received {
+                &self.received
+            }
+            fn received_mut(&mut self) -> &mut $crate::received::Received {
+                &mut self.received
+            }
+        }
+
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 $crate::received::serialize(self, serializer)

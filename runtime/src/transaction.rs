@@ -109,6 +109,15 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The `type`s flowc writes into `_errors` and `warnings`.
 pub mod problem {
     /// Error: a service call failed, timed out or answered an unknown branch (T11).
@@ -159,19 +168,6 @@ pub struct AffectedStep {
 }
 
 impl AffectedStep {
-    fn at(block: &StateRef, current: &StateRef) -> Self {
-        Self {
-            state_id: block.id.clone(),
-            state_name: block.name.clone(),
-            dialog_name: block.dialog_name.clone(),
-            session_before: SessionBefore {
-                current_node: current.clone(),
-            },
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
-    }
-
     /// An entry of `meta.errors`: a problem of `kind` at `block`, in a turn that began in `current`.
     pub fn error(
         block: &StateRef,
@@ -180,10 +176,7 @@ impl AffectedStep {
         message: impl Into<String>,
     ) -> Self {
         let mut step = Self::at(block, current);
-        step.errors.push(Problem {
-            kind: kind.into(),
-            message: message.into(),
-        });
+        step.errors.push(Problem::new(kind, message));
         step
     }
 
@@ -195,11 +188,21 @@ impl AffectedStep {
         message: impl Into<String>,
     ) -> Self {
         let mut step = Self::at(block, current);
-        step.warnings.push(Problem {
-            kind: kind.into(),
-            message: message.into(),
-        });
+        step.warnings.push(Problem::new(kind, message));
         step
+    }
+
+    fn at(block: &StateRef, current: &StateRef) -> Self {
+        Self {
+            state_id: block.id.clone(),
+            state_name: block.name.clone(),
+            dialog_name: block.dialog_name.clone(),
+            session_before: SessionBefore {
+                current_node: current.clone(),
+            },
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
     }
 
     /// Every problem of the entry, errors and warnings.

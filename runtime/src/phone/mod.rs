@@ -63,12 +63,6 @@ impl Object for CallMeta {
     ];
     const REQUIRED: &'static [usize] = &[];
 
-    fn received(&self) -> &Received {
-        &self.received
-    }
-    fn received_mut(&mut self) -> &mut Received {
-        &mut self.received
-    }
     fn read<'de, A: MapAccess<'de>>(
         &mut self,
         field: usize,
@@ -218,12 +212,6 @@ impl Object for PhoneRequest {
     ];
     const REQUIRED: &'static [usize] = &[0];
 
-    fn received(&self) -> &Received {
-        &self.received
-    }
-    fn received_mut(&mut self) -> &mut Received {
-        &mut self.received
-    }
     fn read<'de, A: MapAccess<'de>>(
         &mut self,
         field: usize,

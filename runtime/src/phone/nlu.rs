@@ -98,12 +98,6 @@ impl Object for IntentGuess {
     const FIELDS: &'static [&'static str] = &["id", "name", "confidence"];
     const REQUIRED: &'static [usize] = &[1];
 
-    fn received(&self) -> &Received {
-        &self.received
-    }
-    fn received_mut(&mut self) -> &mut Received {
-        &mut self.received
-    }
     fn read<'de, A: MapAccess<'de>>(
         &mut self,
         field: usize,

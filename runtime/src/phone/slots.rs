@@ -41,12 +41,6 @@ impl Object for Slot {
     const FIELDS: &'static [&'static str] = &["entity", "value", "name"];
     const REQUIRED: &'static [usize] = &[];
 
-    fn received(&self) -> &Received {
-        &self.received
-    }
-    fn received_mut(&mut self) -> &mut Received {
-        &mut self.received
-    }
     fn read<'de, A: MapAccess<'de>>(
         &mut self,
         field: usize,
