@@ -6,7 +6,8 @@
 //! This crate holds what is the same for every flow:
 //!
 //! - [`phone`]: `phoneV2` requests and responses ([`PhoneRequest`],
-//!   [`PhoneResponse`]).
+//!   [`PhoneResponse`]); a received request keeps every field it carried, in
+//!   its order ([`Received`]), so the transaction echoes it as sent.
 //! - [`chat`]: Textchat V2 requests and responses ([`ChatRequest`],
 //!   [`ChatResponse`]).
 //! - [`transaction`]: the per-turn analytics record ([`Transaction`]).
@@ -18,11 +19,15 @@
 //!   [`TeeSink`]).
 //! - [`store`]: conversation state per session and user-lifetime variables
 //!   per requester and release ([`InMemoryStore`], [`InMemoryUserStore`]).
-//! - [`privacy`]: masking of personal data when `isPrivacyEnabled` is set.
+//! - [`engine`]: the turn loop ([`Engine`]), including the conversations
+//!   flowc ends itself ([`Engine::end_phone_conversation`]).
+//! - [`privacy`]: masking of personal data for the whole conversation once a
+//!   request sets `isPrivacyEnabled`.
 //! - `webhook` (feature `http`): the Analytics Webhook sink, batched JSON
 //!   arrays over HTTP with a durable on-disk spool (`WebhookSink`).
 //!
-//! Dependencies are serde and serde_json only.
+//! Dependencies: serde, serde_json (with `preserve_order`, for the request
+//! echo) and foldhash; ureq only with the `http` feature.
 
 pub mod chat;
 pub mod clock;
