@@ -849,6 +849,33 @@ fn t16_user_variables_are_keyed_by_requester_and_release() {
         var(&chat("+4911", "w2", json!({"type": "launch"})), "name"),
         "Ada"
     );
+    // What the user store itself holds, per (requester, release): the user variables in declaration order.
+    let users = engine.user_store();
+    let held = |requester: &str, release: &str| {
+        flowc_runtime::UserStore::get_user(users, requester, release, |values| values.clone())
+    };
+    assert_eq!(held("+4911", "rel-1"), Some(vec!["Ada".to_string()]));
+    assert_eq!(held("+4922", "rel-1"), Some(vec!["Bob".to_string()]));
+    assert_eq!(held("+4911", "rel-2"), Some(vec!["Cy".to_string()]));
+    assert_eq!(held("+4933", "rel-1"), None);
+}
+
+#[test]
+fn t16_the_engine_takes_any_user_store() {
+    // A store the application fills (say, from its CRM) before the caller rings.
+    let users = flowc_runtime::InMemoryUserStore::<Vec<String>>::new();
+    flowc_runtime::UserStore::with_user(&users, "+4977", "rel-1", Vec::new, |values| {
+        *values = vec!["Grace".to_string()]
+    });
+    let (engine, _) = engine();
+    let engine = engine.with_user_store(users);
+    assert_eq!(
+        conversation(&engine, "g1", "+4977", Some("Gracie")),
+        "Grace"
+    );
+    let saved =
+        flowc_runtime::UserStore::get_user(engine.user_store(), "+4977", "rel-1", |v| v.clone());
+    assert_eq!(saved, Some(vec!["Gracie".to_string()]));
 }
 
 #[test]

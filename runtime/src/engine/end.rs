@@ -10,7 +10,7 @@ use crate::conversation::Conversation;
 use crate::flow::{Flow, TurnInput};
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest};
 use crate::sink::SinkError;
-use crate::store::SessionStore;
+use crate::store::{SessionStore, UserStore};
 use crate::transaction::{AffectedStep, Platform, problem};
 
 /// Why flowc ended a conversation itself: a WELCOME or launch arrived while it was open.
@@ -19,7 +19,9 @@ pub(super) const NEW_CONVERSATION: &str = "the platform sent no HANGUP for this 
 /// Why flowc ended a conversation itself: the application asked it to (idle expiry).
 const ENDED_BY_APPLICATION: &str = "the platform sent no HANGUP for this conversation: the application \
      ended it (idle expiry), so flowc ended it as if the caller had hung up";
-impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>>>
+    Engine<F, St, Us>
+{
     /// Ends the open phone conversation of `call_meta`'s session as if the caller had hung up: the flow's
     /// `PARLOA.EndConversation` handling runs and a Hangup transaction (its request a HANGUP with
     /// `call_meta`, its `meta.warnings` a `SyntheticHangup`) goes to the sink and into `buffer`. For an

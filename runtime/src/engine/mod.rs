@@ -18,7 +18,7 @@ use crate::flow::{Flow, Said, TurnInput};
 use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, MemorySink, SinkError};
-use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore};
+use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 use crate::transaction::{Platform, Transaction};
 
 pub use turn::Event;
@@ -131,12 +131,17 @@ impl TurnBuffer {
     }
 }
 
-/// Plays conversations of one flow, turn by turn. Conversations live in a [`SessionStore`] (in memory by
-/// default; bring your own with [`Engine::with_store`]).
-pub struct Engine<F: Flow, St = InMemoryStore<Conversation<<F as Flow>::Vars>>> {
+/// Plays conversations of one flow, turn by turn. Conversations live in a [`SessionStore`] and
+/// user-lifetime values in a [`UserStore`] (both in memory by default; bring your own with
+/// [`Engine::with_store`] and [`Engine::with_user_store`]).
+pub struct Engine<
+    F: Flow,
+    St = InMemoryStore<Conversation<<F as Flow>::Vars>>,
+    Us = InMemoryUserStore<Vec<String>>,
+> {
     flow: F,
     sessions: St,
-    users: InMemoryUserStore<Vec<String>>,
+    users: Us,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     sink: Arc<dyn AnalyticsSink>,
@@ -168,9 +173,11 @@ impl<F: Flow> Engine<F> {
     }
 }
 
-impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>>>
+    Engine<F, St, Us>
+{
     /// Keeps conversations in `store` instead.
-    pub fn with_store<T: SessionStore<Conversation<F::Vars>>>(self, store: T) -> Engine<F, T> {
+    pub fn with_store<T: SessionStore<Conversation<F::Vars>>>(self, store: T) -> Engine<F, T, Us> {
         Engine {
             flow: self.flow,
             sessions: store,
@@ -185,9 +192,31 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
         }
     }
 
+    /// Keeps user-lifetime values in `users` instead (per requester and release, T16; each entry holds the
+    /// flow's user variables in declaration order).
+    pub fn with_user_store<U: UserStore<Vec<String>>>(self, users: U) -> Engine<F, St, U> {
+        Engine {
+            flow: self.flow,
+            sessions: self.sessions,
+            users,
+            clock: self.clock,
+            ids: self.ids,
+            sink: self.sink,
+            release: self.release,
+            release_json: self.release_json,
+            stt_json: self.stt_json,
+            step_budget: self.step_budget,
+        }
+    }
+
     /// The conversation store.
     pub fn store(&self) -> &St {
         &self.sessions
+    }
+
+    /// The store of user-lifetime values.
+    pub fn user_store(&self) -> &Us {
+        &self.users
     }
 
     /// Fixed clock and sequential ids: the same requests give the same bytes (for tests and snapshots).

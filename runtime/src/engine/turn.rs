@@ -84,7 +84,9 @@ struct Request<'t> {
     context: TurnContext<'t>,
 }
 
-impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>>>
+    Engine<F, St, Us>
+{
     #[allow(clippy::too_many_arguments)]
     pub(super) fn turn<'a>(
         &self,

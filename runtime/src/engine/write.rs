@@ -12,7 +12,7 @@ use crate::flow::{Flow, FlowInfo};
 use crate::json;
 use crate::phone::PhoneRequest;
 use crate::privacy::Redact;
-use crate::store::SessionStore;
+use crate::store::{SessionStore, UserStore};
 use crate::transaction::{Handled, Platform, Variable};
 
 /// The request a turn answers.
@@ -100,7 +100,9 @@ const EMPTY_META: &[u8] =
     br#""meta":{"errors":{"occurrences":0,"affectedSteps":[]},"warnings":{"occurrences":0,"affectedSteps":[]}},"#;
 const EMPTY_STATE: &[u8] = br#"{"id":"","name":"","dialogName":""}"#;
 
-impl<F: Flow, St: SessionStore<Conversation<F::Vars>>> Engine<F, St> {
+impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>>>
+    Engine<F, St, Us>
+{
     /// Writes the transaction of a decided turn into `buffer`, personal data masked when `mask` is set.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn write(
