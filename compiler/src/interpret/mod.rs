@@ -1,6 +1,8 @@
 //! The interpreter: implements the runtime's [`Flow`] trait over the [`ir`], so a flow can be played
 //! without compiling Rust (`flowc run`, `flowc test`) and serves as the oracle for generated code.
 
+mod patterns;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -122,7 +124,7 @@ impl<S: Services> Interpreter<S> {
         let global_else = ir.global.otherwise.as_ref().map(&mut add);
         let ending = ir.global.ending.as_ref().map(&mut add);
         let mut patterns = HashMap::new();
-        collect_patterns(&ir, &mut patterns);
+        patterns::collect_patterns(&ir, &mut patterns);
         let info = FlowInfo {
             name: ir.name.clone().into(),
             release: ir.release.clone().into(),
@@ -345,81 +347,6 @@ pub fn http_endpoints(ir: &ir::Flow) -> Vec<flowc_runtime::HttpEndpoint> {
             })
         })
         .collect()
-}
-
-fn collect_patterns(ir: &ir::Flow, out: &mut HashMap<String, Pattern>) {
-    fn expr(e: &Expr, out: &mut HashMap<String, Pattern>) {
-        match e {
-            Expr::Call(f, args) => {
-                if *f == Function::Matches
-                    && let Some(Expr::Str(p)) = args.get(1)
-                    && let Ok(pattern) = Pattern::parse(p)
-                {
-                    out.insert(p.clone(), pattern);
-                }
-                args.iter().for_each(|a| expr(a, out));
-            }
-            Expr::Not(inner) => expr(inner, out),
-            Expr::Binary(_, a, b) => {
-                expr(a, out);
-                expr(b, out);
-            }
-            _ => {}
-        }
-    }
-    fn template(t: &Template, out: &mut HashMap<String, Pattern>) {
-        for part in &t.parts {
-            if let Part::Expr(e) = part {
-                expr(e, out);
-            }
-        }
-    }
-    fn action(a: &ir::Action, out: &mut HashMap<String, Pattern>) {
-        a.say.iter().for_each(|t| template(t, out));
-        a.set.iter().for_each(|(_, t)| template(t, out));
-    }
-    for state in &ir.states {
-        state
-            .prompts
-            .iter()
-            .chain(state.reprompt.iter())
-            .for_each(|t| template(t, out));
-        state
-            .handlers
-            .iter()
-            .map(|(_, a)| a)
-            .chain(state.otherwise.iter())
-            .chain(state.dtmf.iter().map(|(_, a)| a))
-            .for_each(|a| action(a, out));
-    }
-    ir.global
-        .handlers
-        .iter()
-        .map(|(_, a)| a)
-        .chain(ir.global.otherwise.iter())
-        .chain(ir.global.ending.iter())
-        .for_each(|a| action(a, out));
-    for block in &ir.blocks {
-        match &block.kind {
-            BlockKind::End { say } | BlockKind::Back { say } => {
-                say.iter().for_each(|t| template(t, out))
-            }
-            BlockKind::Condition { arms, .. } => arms.iter().for_each(|(e, _)| expr(e, out)),
-            BlockKind::Set { assignments, .. } => {
-                assignments.iter().for_each(|(_, t)| template(t, out))
-            }
-            BlockKind::Transfer {
-                say,
-                refer_to,
-                headers,
-            } => say
-                .iter()
-                .chain(std::iter::once(refer_to))
-                .chain(headers.iter().map(|(_, t)| t))
-                .for_each(|t| template(t, out)),
-            _ => {}
-        }
-    }
 }
 
 impl<S: Services> Flow for Interpreter<S> {
