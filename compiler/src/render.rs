@@ -5,7 +5,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Span};
 
 /// How to draw diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,12 +26,14 @@ pub fn render(diagnostics: &[Diagnostic], file: &str, source: &str, style: Style
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(110)
         .with_links(false);
+    let named = NamedSource::new(file, source.to_string());
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report {
             diagnostic,
-            source: NamedSource::new(file, source.to_string()),
+            source: &named,
             drawn: drawable(diagnostic, source),
+            notes: far_notes(diagnostic),
         };
         if handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail; keep a readable line if it ever does.
@@ -61,6 +63,29 @@ fn near_line_start(source: &[u8], offset: usize) -> bool {
     let offset = offset.min(source.len());
     offset <= MAX_DRAWN_COLUMN_BYTES
         || source[offset - MAX_DRAWN_COLUMN_BYTES..offset].contains(&b'\n')
+}
+
+/// How many lines a related label may lie from the primary one and still share its snippet. miette draws one
+/// snippet over every line between the labels of a report; farther labels get a snippet of their own (a
+/// related note), so a duplicate 40 lines below its first definition is two short snippets, not 40 lines.
+pub const SAME_SNIPPET_LINES: u32 = 6;
+
+/// True when a related label is too far from the primary one to share its snippet.
+fn is_far(diagnostic: &Diagnostic, related: &Span) -> bool {
+    diagnostic.span.line.abs_diff(related.line) > SAME_SNIPPET_LINES
+}
+
+/// The related labels drawn as notes with their own snippet.
+fn far_notes(diagnostic: &Diagnostic) -> Vec<Note> {
+    diagnostic
+        .related
+        .iter()
+        .filter(|(span, _)| is_far(diagnostic, span))
+        .map(|(span, label)| Note {
+            message: label.clone(),
+            span: SourceSpan::new(span.offset.into(), span.len),
+        })
+        .collect()
 }
 
 /// `file:line:col: error[E010]: message` — one line, for logs and build scripts.
@@ -113,9 +138,39 @@ impl JsonDiagnostic {
 /// Adapts our diagnostic to miette's trait for drawing.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: &'a NamedSource<String>,
     /// False when a label is too far right to draw: the report then names the place in words.
     drawn: bool,
+    /// Related labels too far from the primary one to share its snippet.
+    notes: Vec<Note>,
+}
+
+/// A related label drawn on its own, under the report (miette's "related" diagnostics, as advice).
+#[derive(Debug)]
+struct Note {
+    message: String,
+    span: SourceSpan,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl miette::Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    // No source of its own: miette draws a related diagnostic's labels in its parent's source.
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, self.span),
+        )))
+    }
 }
 
 impl Report<'_> {
@@ -167,8 +222,16 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.drawn
-            .then_some(&self.source as &dyn miette::SourceCode)
+        self.drawn.then_some(self.source as &dyn miette::SourceCode)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if !self.drawn || self.notes.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.notes.iter().map(|n| n as &dyn miette::Diagnostic),
+        ))
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -180,12 +243,66 @@ impl miette::Diagnostic for Report<'_> {
             d.label.clone(),
             SourceSpan::new(d.span.offset.into(), d.span.len),
         );
-        let related = d.related.iter().map(|(span, label)| {
-            LabeledSpan::new_with_span(
-                Some(label.clone()),
-                SourceSpan::new(span.offset.into(), span.len),
-            )
-        });
+        let related = d
+            .related
+            .iter()
+            .filter(|(span, _)| !is_far(d, span))
+            .map(|(span, label)| {
+                LabeledSpan::new_with_span(
+                    Some(label.clone()),
+                    SourceSpan::new(span.offset.into(), span.len),
+                )
+            });
         Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+
+    /// A span over the whole of line `line` (1-based) of `source`.
+    fn line_span(source: &str, line: u32) -> Span {
+        let offset: usize = source
+            .split_inclusive('\n')
+            .take(line as usize - 1)
+            .map(str::len)
+            .sum();
+        let len = source[offset..].find('\n').unwrap_or(0);
+        Span {
+            line,
+            column: 1,
+            offset,
+            len,
+        }
+    }
+
+    #[test]
+    fn labels_far_apart_are_two_short_snippets() {
+        let source: String = (1..=60).map(|i| format!("line{i}: x\n")).collect();
+        let diagnostic = Diagnostic::new(Code::UnknownTarget, line_span(&source, 5), "the problem")
+            .with_related(line_span(&source, 45), "the other place");
+        let text = render(&[diagnostic], "f.yaml", &source, Style::Plain);
+        assert!(
+            text.contains("line5: x") && text.contains("line45: x"),
+            "{text}"
+        );
+        assert!(text.contains("the other place"), "{text}");
+        assert!(
+            !text.contains("line25: x"),
+            "the lines between are drawn:\n{text}"
+        );
+        assert!(text.lines().count() < 20, "{text}");
+    }
+
+    #[test]
+    fn labels_close_together_share_one_snippet() {
+        let source: String = (1..=60).map(|i| format!("line{i}: x\n")).collect();
+        let diagnostic = Diagnostic::new(Code::UnknownTarget, line_span(&source, 5), "the problem")
+            .with_related(line_span(&source, 8), "the other place");
+        let text = render(&[diagnostic], "f.yaml", &source, Style::Plain);
+        assert!(text.contains("line6: x"), "{text}");
+        assert!(!text.contains("Advice"), "{text}");
     }
 }
