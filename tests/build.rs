@@ -1,7 +1,16 @@
-//! Compiles every flow in `flows/` into `OUT_DIR`, as a team's build script would.
+//! Compiles every flow in `flows/` into `OUT_DIR`, as a team's build script would, and one fixture with a
+//! second builder into the same folder (its flow is included by file stem in `src/lib.rs`).
 
 fn main() {
-    if let Err(error) = flowc::Builder::new().compile_dir("../flows").compile() {
+    let built = flowc::Builder::new()
+        .compile_dir("../flows")
+        .compile()
+        .and_then(|_| {
+            flowc::Builder::new()
+                .flow("fixtures/builder/greeter_bot.yaml")
+                .compile()
+        });
+    if let Err(error) = built {
         // cargo shows a build script's stderr when it fails: every diagnostic, with file:line:col.
         eprintln!("{error}");
         std::process::exit(1);

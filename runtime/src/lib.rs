@@ -115,11 +115,6 @@ pub mod __private {
     pub use std::vec::Vec;
 }
 
-/// Includes the Rust module `flowc::Builder` generated for a flow: `include_flow!("parcel_tracking")`
-/// expands to `include!(concat!(env!("OUT_DIR"), "/parcel_tracking.rs"))`.
-#[macro_export]
-macro_rules! include_flow {
-    ($name:literal) => {
-        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
-    };
-}
+/// Includes the module `flowc::Builder` generated into `OUT_DIR` for a flow, named by its `flow:` name or by
+/// its file's stem (`include_flow!("parcel_tracking")`); another name is a compile error listing the flows.
+pub use flowc_runtime_macros::include_flow;

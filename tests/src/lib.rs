@@ -10,3 +10,5 @@ flowc_runtime::include_flow!("dispatch_heavy");
 flowc_runtime::include_flow!("minimal");
 flowc_runtime::include_flow!("parcel_tracking");
 flowc_runtime::include_flow!("support_chat");
+// By file stem: the flow in `fixtures/builder/greeter_bot.yaml` is named `greeter`.
+flowc_runtime::include_flow!("greeter_bot");

@@ -55,3 +55,31 @@ fn generation_is_deterministic() {
         assert_eq!(generate(&file, &source), generate(&file, &source));
     }
 }
+
+#[test]
+fn two_builders_share_out_dir_and_a_flow_is_included_by_its_file_stem() {
+    // `src/lib.rs` includes `greeter_bot`, the file stem of a flow named `greeter` that a second builder
+    // wrote into the same OUT_DIR; the first builder's flows are still there and listed.
+    use flowc_runtime::{Dynamic, Engine, NoServices, PhoneEvent, PhoneRequest};
+    let engine = Engine::new(flowc_tests::greeter::Flow::new(Dynamic(NoServices)));
+    let call = flowc_runtime::engine::call_meta("s-1", "+4930000000");
+    let turn = engine
+        .handle_phone(PhoneRequest::event(call, PhoneEvent::Welcome))
+        .unwrap();
+    assert_eq!(turn.response.prompt, "Hello!");
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("OUT_DIR")).join(flowc::builder::MANIFEST_FILE))
+            .unwrap();
+    let names: Vec<&str> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    let mut expected: Vec<String> = flows()
+        .iter()
+        .map(|(file, source)| generate(file, source).0)
+        .collect();
+    expected.push("greeter".into());
+    expected.sort();
+    assert_eq!(names, expected);
+}

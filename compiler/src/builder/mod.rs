@@ -8,13 +8,25 @@
 //!
 //! Output goes to `OUT_DIR` unless [`Builder::out_dir`] says otherwise; a file is written only when its
 //! content changed (so cargo does not rebuild for nothing); `cargo:rerun-if-changed` is printed for every
-//! input; a flow with errors fails the build with every diagnostic rendered (file:line:col).
+//! input; a flow with errors fails the build with every diagnostic rendered (file:line:col); each warning
+//! is printed as a `cargo:warning=` line, so `cargo build` shows it, and [`Builder::deny_warnings`] makes
+//! warnings fail the build. The builder keeps a manifest of what it wrote (see [`outputs`]): a flow that is
+//! gone has its generated file removed, and `flowc_runtime::include_flow!` finds a flow by its name or its
+//! file stem.
+
+mod outputs;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::codegen::{self, Settings};
+use crate::diagnostic::Diagnostic;
 use crate::render::Style;
+
+pub use outputs::MANIFEST_FILE;
 
 /// Compiles flow files into Rust modules.
 #[derive(Debug, Clone)]
@@ -23,6 +35,7 @@ pub struct Builder {
     dirs: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     cargo_instructions: bool,
+    deny_warnings: bool,
 }
 
 impl Default for Builder {
@@ -62,12 +75,16 @@ impl std::error::Error for BuildError {}
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
-    /// The flow's name (the module name and the file stem).
+    /// The flow's name (the module name and the generated file's stem).
     pub flow: String,
+    /// The flow file it was generated from.
+    pub source: PathBuf,
     /// Where the module was written.
     pub path: PathBuf,
     /// False when the file already had this content and was left alone.
     pub written: bool,
+    /// The flow's warnings (also printed as `cargo:warning=` lines).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Builder {
@@ -78,6 +95,7 @@ impl Builder {
             dirs: Vec::new(),
             out_dir: None,
             cargo_instructions: true,
+            deny_warnings: false,
         }
     }
 
@@ -99,14 +117,30 @@ impl Builder {
         self
     }
 
-    /// Whether to print `cargo:rerun-if-changed` lines (on by default; off outside build scripts).
+    /// Whether to print `cargo:rerun-if-changed` and `cargo:warning=` lines (on by default; off outside
+    /// build scripts).
     pub fn cargo_instructions(mut self, on: bool) -> Self {
         self.cargo_instructions = on;
         self
     }
 
-    /// Checks and generates every flow; fails with all diagnostics of all flows.
+    /// Whether a flow's warnings fail the build like errors (off by default: warnings are printed as
+    /// `cargo:warning=` lines and the build goes on).
+    pub fn deny_warnings(mut self, on: bool) -> Self {
+        self.deny_warnings = on;
+        self
+    }
+
+    /// Checks and generates every flow; fails with all diagnostics of all flows. On success, generated files
+    /// of flows that are gone are removed and the `include_flow!` index is rewritten.
     pub fn compile(self) -> Result<Vec<Generated>, BuildError> {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        self.compile_into(&mut lock)
+    }
+
+    /// [`Builder::compile`], with cargo's instructions written to `instructions` (stdout in a build script).
+    fn compile_into(self, instructions: &mut dyn Write) -> Result<Vec<Generated>, BuildError> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -119,73 +153,112 @@ impl Builder {
         };
         let mut files = self.flows.clone();
         for dir in &self.dirs {
-            self.rerun(dir);
+            self.instruct(instructions, &format!("rerun-if-changed={}", dir.display()));
             crate::files::yaml_files(dir, &crate::parse::looks_like_flow, &mut files)
                 .map_err(BuildError::new)?;
         }
         let mut problems = String::new();
-        let mut generated = Vec::new();
-        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        let mut generated: Vec<Generated> = Vec::new();
         for path in &files {
-            self.rerun(path);
-            let bytes = match std::fs::read(path) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    problems.push_str(&format!("error: cannot read {}: {e}\n", path.display()));
-                    continue;
-                }
-            };
-            let file = path.display().to_string();
-            let (ir, checked) = match crate::compile_bytes(&file, bytes) {
-                Ok(ok) => ok,
-                Err(checked) => {
-                    problems.push_str(&checked.render(Style::Plain));
-                    for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-                        problems.push_str(&crate::render::one_line(d, &file));
-                        problems.push('\n');
+            self.instruct(
+                instructions,
+                &format!("rerun-if-changed={}", path.display()),
+            );
+            match self.generate(path, &out_dir, &generated) {
+                Ok(one) => {
+                    for warning in &one.warnings {
+                        let line = cargo_warning(warning, &path.display().to_string());
+                        self.instruct(instructions, &line);
                     }
-                    continue;
+                    generated.push(one);
                 }
-            };
-            if let Some((_, first)) = names.iter().find(|(n, _)| *n == ir.name) {
-                problems.push_str(&format!(
-                    "error: flow `{}` is defined by both {} and {}; flow names become module names and must be unique\n",
-                    ir.name,
-                    first.display(),
-                    path.display()
-                ));
-                continue;
+                Err(problem) => problems.push_str(&problem),
             }
-            names.push((ir.name.clone(), path.clone()));
-            let settings = Settings {
-                source_name: path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                source_text: checked.source,
-            };
-            let code = codegen::generate(&ir, &settings).map_err(BuildError::new)?;
-            let target = out_dir.join(format!("{}.rs", ir.name));
-            let written = write_if_changed(&target, &code)
-                .map_err(|e| BuildError::new(format!("cannot write {}: {e}", target.display())))?;
-            generated.push(Generated {
-                flow: ir.name,
-                path: target,
-                written,
-            });
         }
-        if problems.is_empty() {
-            Ok(generated)
-        } else {
-            Err(BuildError::new(problems))
+        if !problems.is_empty() {
+            return Err(BuildError::new(problems));
         }
+        outputs::finish(&out_dir, &files, &generated).map_err(BuildError::new)?;
+        Ok(generated)
     }
 
-    fn rerun(&self, path: &Path) {
+    /// Checks one flow and writes its module; the rendered problems when it cannot be built.
+    fn generate(
+        &self,
+        path: &Path,
+        out_dir: &Path,
+        done: &[Generated],
+    ) -> Result<Generated, String> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
+        let file = path.display().to_string();
+        let (ir, checked) = match crate::compile_bytes(&file, bytes) {
+            Ok(ok) => ok,
+            Err(checked) => return Err(summary(&checked, &file, Diagnostic::is_error)),
+        };
+        if self.deny_warnings && !checked.diagnostics.is_empty() {
+            let mut problems = summary(&checked, &file, |_| true);
+            problems.push_str(&format!(
+                "error: {file} has warnings and the build denies them (flowc::Builder::deny_warnings)\n"
+            ));
+            return Err(problems);
+        }
+        if let Some(first) = done.iter().find(|g| g.flow == ir.name) {
+            return Err(format!(
+                "error: flow `{}` is defined by both {} and {}; flow names become module names and must be unique\n",
+                ir.name,
+                first.source.display(),
+                path.display()
+            ));
+        }
+        let settings = Settings {
+            source_name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            source_text: checked.source,
+        };
+        let code = codegen::generate(&ir, &settings)?;
+        let target = out_dir.join(format!("{}.rs", ir.name));
+        let written = write_if_changed(&target, &code)
+            .map_err(|e| format!("error: cannot write {}: {e}\n", target.display()))?;
+        Ok(Generated {
+            flow: ir.name,
+            source: path.to_path_buf(),
+            path: target,
+            written,
+            warnings: checked.diagnostics,
+        })
+    }
+
+    fn instruct(&self, out: &mut dyn Write, line: &str) {
         if self.cargo_instructions {
-            println!("cargo:rerun-if-changed={}", path.display());
+            // A build script whose stdout is gone has nobody to tell; the build itself goes on.
+            let _ = writeln!(out, "cargo:{line}");
         }
     }
+}
+
+/// The rendered diagnostics of a flow, then one `file:line:col` line per diagnostic `pick` selects.
+fn summary(checked: &crate::Checked, file: &str, pick: fn(&Diagnostic) -> bool) -> String {
+    let mut out = checked.render(Style::Plain);
+    for d in checked.diagnostics.iter().filter(|d| pick(d)) {
+        out.push_str(&crate::render::one_line(d, file));
+        out.push('\n');
+    }
+    out
+}
+
+/// `warning=file:line:col: warning[W027]: message (help: …)`, on one line because cargo reads a
+/// `cargo:warning=` instruction up to the end of its line.
+fn cargo_warning(warning: &Diagnostic, file: &str) -> String {
+    let mut line = format!("warning={}", crate::render::one_line(warning, file));
+    if let Some(help) = &warning.help {
+        line.push_str(" (help: ");
+        line.push_str(help);
+        line.push(')');
+    }
+    line.replace(['\n', '\r'], " ")
 }
 
 /// Writes `content` unless the file already holds exactly it; true when written.
