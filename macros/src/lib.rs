@@ -60,8 +60,8 @@
 //!
 //! # Errors
 //!
-//! A flow with errors expands to one `compile_error!` per diagnostic (all of them, warnings included),
-//! pointing at the macro's string literal, and to nothing else, so rustc adds no follow-on errors:
+//! A flow with errors expands to one `compile_error!` per error, pointing at the macro's string literal, and to
+//! no module, so rustc adds no follow-on errors:
 //!
 //! ```text
 //! error: flows/parcel.yaml:31:39: error[E010]: no block `lokup` in dialog `main`
@@ -71,8 +71,20 @@
 //! The file is named as written in the macro call. Inline YAML is named `<inline yaml>`, and its line
 //! numbers count lines of the string literal's content (the line right after `r#"` is line 2 when the
 //! literal starts with a line break). Bad macro input (not a string literal, a key other than `yaml`, a file
-//! that cannot be read) is a `compile_error!` too; the macro never panics. A clean flow's warnings are not
-//! shown (proc macros cannot emit warnings on stable Rust): run `flowc check` to see them.
+//! that cannot be read) is a `compile_error!` too; the macro never panics.
+//!
+//! # Warnings
+//!
+//! A flow's warnings stay warnings, with or without errors beside them. Proc macros cannot emit warnings on
+//! stable Rust, so each becomes the use of a deprecated constant whose note is the diagnostic:
+//!
+//! ```text
+//! warning: use of deprecated constant `_::FLOWC_WARNING`: flows/hotline.yaml:4:3: warning[W029]: intent `Complaint` is never handled
+//!          help: handle it in a state's or the global block's `on:`, or remove it
+//! ```
+//!
+//! `#![allow(deprecated)]` on the enclosing module silences them; `#![deny(warnings)]` makes them errors, like
+//! every warning.
 
 use std::path::{Path, PathBuf};
 
@@ -190,8 +202,11 @@ fn expand(input: TokenStream, manifest_dir: Option<&Path>) -> TokenStream {
 /// diagnostic.
 fn compile(label: &str, source: &str, span: Span, file: Option<&Path>) -> TokenStream {
     match flowc::compile_source(label, source) {
-        Ok((ir, _checked)) => {
+        Ok((ir, checked)) => {
             let mut tokens = flowc::codegen::module(&ir);
+            for message in messages(&checked.diagnostics, label) {
+                tokens.extend(warning(span, &message));
+            }
             if let Some(file) = file {
                 let path = file.to_string_lossy();
                 tokens.extend(quote_spanned! {span=>
@@ -202,10 +217,19 @@ fn compile(label: &str, source: &str, span: Span, file: Option<&Path>) -> TokenS
         }
         Err(checked) => {
             let mut tokens = TokenStream::new();
-            for message in messages(&checked.diagnostics, label) {
+            let (errors, warnings): (Vec<_>, Vec<_>) = checked
+                .diagnostics
+                .iter()
+                .cloned()
+                .partition(flowc::Diagnostic::is_error);
+            for message in messages(&errors, label) {
                 tokens.extend(error(span, message));
             }
-            if tokens.is_empty() {
+            let errors_found = !tokens.is_empty();
+            for message in messages(&warnings, label) {
+                tokens.extend(warning(span, &message));
+            }
+            if !errors_found {
                 // Not reachable today (a failed compile always carries a diagnostic); never expand to an
                 // empty success for a flow that did not compile.
                 tokens = error(span, format!("{label}: the flow could not be compiled"));
@@ -234,6 +258,19 @@ fn messages(diagnostics: &[flowc::Diagnostic], label: &str) -> Vec<String> {
             message
         })
         .collect()
+}
+
+/// A warning with `message`, at `span`. Proc macros cannot emit warnings on stable Rust; the stable idiom is
+/// the use of a deprecated item, whose note rustc prints as a warning (`use of deprecated constant …: <note>`)
+/// that `allow(deprecated)` silences and `-D warnings` turns into an error, as with any warning.
+fn warning(span: Span, message: &str) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = {
+            #[deprecated(note = #message)]
+            const FLOWC_WARNING: () = ();
+            FLOWC_WARNING
+        };
+    }
 }
 
 /// `compile_error!` with `message`, at `span`.
@@ -341,13 +378,80 @@ mod tests {
         }
     }
 
+    /// The notes of every warning item (`#[deprecated(note = …)]`) in an expansion.
+    fn warnings(tokens: &TokenStream) -> Vec<String> {
+        let file: syn::File = syn::parse2(tokens.clone()).expect("expansion parses as items");
+        let mut notes = Vec::new();
+        for item in &file.items {
+            let syn::Item::Const(outer) = item else {
+                continue;
+            };
+            let syn::Expr::Block(block) = outer.expr.as_ref() else {
+                continue;
+            };
+            for stmt in &block.block.stmts {
+                let syn::Stmt::Item(syn::Item::Const(inner)) = stmt else {
+                    continue;
+                };
+                for attr in inner
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("deprecated"))
+                {
+                    let syn::Meta::List(list) = &attr.meta else {
+                        continue;
+                    };
+                    let nv: syn::MetaNameValue = list.parse_args().expect("note = \"…\"");
+                    if let syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = nv.value
+                    {
+                        notes.push(s.value());
+                    }
+                }
+            }
+        }
+        notes
+    }
+
+    const WITH_WARNING: &str = "flow: hotline\nintents:\n  Bye: [bye]\n  Complaint: [complain]\ndialogs:\n  main:\n    start:\n      say: Hi\n      on: { Bye: bye }\n      else: bye\n    blocks:\n      bye:\n        end: {}\n";
+
     #[test]
-    fn every_diagnostic_becomes_one_error() {
+    fn a_clean_flows_warnings_are_warnings_beside_its_module() {
+        let out = expand(quote!(yaml = #WITH_WARNING), None);
+        assert!(errors(&out).is_empty(), "{out}");
+        assert!(out.to_string().contains("pub mod hotline"), "{out}");
+        let warnings = warnings(&out);
+        assert_eq!(warnings.len(), 1, "{out}");
+        assert!(
+            warnings[0].starts_with("<inline yaml>:4:3: warning[W029]: "),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("\nhelp: "), "{warnings:?}");
+    }
+
+    #[test]
+    fn beside_errors_warnings_stay_warnings() {
+        let yaml = WITH_WARNING.replace("else: bye", "else: nowhere");
+        let out = expand(quote!(yaml = #yaml), None);
+        let errors = errors(&out);
+        assert!(
+            !errors.is_empty() && errors.iter().all(|e| e.contains("error[")),
+            "{errors:?}"
+        );
+        let warnings = warnings(&out);
+        assert_eq!(warnings.len(), 1, "{out}");
+        assert!(warnings[0].contains("warning[W029]"), "{warnings:?}");
+    }
+
+    #[test]
+    fn every_error_becomes_one_compile_error() {
         let yaml = "flow: broken\ndialogs:\n  main:\n    start:\n      say: \"{{ nope }}\"\n      else: nowhere\n";
         let out = expand(quote!(yaml = #yaml), None);
         let errors = errors(&out);
         let checked = flowc::check_source(INLINE_LABEL, yaml);
-        assert_eq!(errors.len(), checked.diagnostics.len(), "{errors:?}");
+        assert_eq!(errors.len(), checked.counts().0, "{errors:?}");
         assert!(errors.len() >= 2, "{errors:?}");
         assert!(
             errors.iter().all(|e| e.starts_with("<inline yaml>:")),
