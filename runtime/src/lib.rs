@@ -27,7 +27,8 @@
 //!   arrays over HTTP with a durable on-disk spool (`WebhookSink`).
 //!
 //! Dependencies: serde, serde_json (with `preserve_order`, for the request
-//! echo) and foldhash; ureq only with the `http` feature.
+//! echo), foldhash and `flowc-runtime-macros` (`include_flow!`, itself
+//! without dependencies); ureq only with the `http` feature.
 
 pub mod chat;
 pub mod clock;
