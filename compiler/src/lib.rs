@@ -20,6 +20,7 @@ pub mod ir;
 pub mod lower;
 pub mod parse;
 pub mod render;
+pub mod schema;
 pub mod script;
 pub mod snapshot;
 pub mod yaml;

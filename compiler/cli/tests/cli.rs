@@ -561,3 +561,22 @@ fn run_with_a_webhook_says_how_to_resend_what_the_receiver_refused() {
     assert_eq!(names_in(&spool.join("rejected")).len(), 1, "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn schema_prints_the_flow_and_script_schemas() {
+    for (kind, schema) in [
+        ("flow", flowc::schema::FLOW),
+        ("script", flowc::schema::SCRIPT),
+    ] {
+        let out = flowc().args(["schema", kind]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{kind}");
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), schema, "{kind}");
+    }
+    let out = flowc().args(["schema", "flows"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("possible values: flow, script"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -6,7 +6,7 @@ use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::yaml::{Key, Node, Value};
 
-const DIALOG_KEYS: &[&str] = &["start", "global", "entry", "blocks"];
+pub(super) const DIALOG_KEYS: &[&str] = &["start", "global", "entry", "blocks"];
 
 impl Reader<'_> {
     /// The `dialogs:` mapping: each dialog with its `start:`, `global:`, `entry:` and `blocks:`.

@@ -5,10 +5,10 @@ use crate::ast::*;
 use crate::diagnostic::Span;
 use crate::yaml::{Node, Value};
 
-const STATE_KEYS: &[&str] = &["id", "name", "say", "reprompt", "on", "else", "dtmf"];
-const GLOBAL_KEYS: &[&str] = &["on", "else", "on_error"];
-const ACTION_KEYS: &[&str] = &["say", "set", "goto"];
-const DTMF_KEYS: &[&str] = &["match", "say", "set", "goto"];
+pub(super) const STATE_KEYS: &[&str] = &["id", "name", "say", "reprompt", "on", "else", "dtmf"];
+pub(super) const GLOBAL_KEYS: &[&str] = &["on", "else", "on_error"];
+pub(super) const ACTION_KEYS: &[&str] = &["say", "set", "goto"];
+pub(super) const DTMF_KEYS: &[&str] = &["match", "say", "set", "goto"];
 
 impl Reader<'_> {
     /// The body of a state or start block, and the `name:` written inside it.

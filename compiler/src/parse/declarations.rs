@@ -5,7 +5,7 @@ use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic, Span, closest};
 use crate::yaml::{Node, Value};
 
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "flow",
     "description",
     "release",
@@ -18,8 +18,8 @@ const TOP_KEYS: &[&str] = &[
     "services",
     "dialogs",
 ];
-const SERVICE_KEYS: &[&str] = &["inputs", "outputs", "branches", "timeout_ms", "http"];
-const HTTP_KEYS: &[&str] = &["url", "timeout_ms", "retries", "headers"];
+pub(super) const SERVICE_KEYS: &[&str] = &["inputs", "outputs", "branches", "timeout_ms", "http"];
+pub(super) const HTTP_KEYS: &[&str] = &["url", "timeout_ms", "retries", "headers"];
 
 impl Reader<'_> {
     /// The whole flow; `None` when it has no `dialogs:` (nothing to analyze).

@@ -33,6 +33,28 @@ pub fn parse_flow(source: &str) -> (Option<Flow>, Vec<Diagnostic>) {
     (flow, reader.diagnostics)
 }
 
+/// The keys each mapping of a flow may hold, by what the mapping is (`top`, `dialog`, `state`, `global`,
+/// `action`, `dtmf`, `service`, `http`, and `block:<kind>` for each block kind), as the parser accepts them.
+/// The JSON Schema of flows is checked against this list, so the two cannot drift apart.
+pub fn key_tables() -> Vec<(String, &'static [&'static str])> {
+    let mut tables: Vec<(String, &'static [&'static str])> = vec![
+        ("top".into(), declarations::TOP_KEYS),
+        ("dialog".into(), blocks::DIALOG_KEYS),
+        ("state".into(), bodies::STATE_KEYS),
+        ("global".into(), bodies::GLOBAL_KEYS),
+        ("action".into(), bodies::ACTION_KEYS),
+        ("dtmf".into(), bodies::DTMF_KEYS),
+        ("service".into(), declarations::SERVICE_KEYS),
+        ("http".into(), declarations::HTTP_KEYS),
+    ];
+    for name in BLOCK_KINDS {
+        if let Some(kind) = kinds::lookup(name) {
+            tables.push((format!("block:{name}"), kind.keys));
+        }
+    }
+    tables
+}
+
 /// True when `source` is YAML whose top level is a mapping with a `flow:` key.
 pub fn looks_like_flow(source: &str) -> bool {
     match crate::yaml::parse(source) {

@@ -6,6 +6,7 @@ mod files;
 mod graph;
 mod replay;
 mod run;
+mod schema;
 mod simulate;
 mod test;
 mod webhook;
@@ -35,6 +36,8 @@ enum Command {
     Run(run::Args),
     /// Play conversation scripts and compare their transactions with stored snapshots.
     Test(test::Args),
+    /// Print the JSON Schema of flow files or conversation scripts, for editors.
+    Schema(schema::Args),
     /// Send Parloa's health check to an Analytics Webhook: exit 0 when it answers 200, 1 otherwise.
     WebhookCheck(webhook::CheckArgs),
     /// Send again the batches a webhook spool set aside (rejected/, dead-letter/): exit 0 when none is left.
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::WebhookCheck(args) => webhook::check(args),
         Command::WebhookReplay(args) => replay::run(args),
     };
