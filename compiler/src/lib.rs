@@ -23,6 +23,7 @@ pub mod render;
 pub mod schema;
 pub mod script;
 pub mod snapshot;
+pub mod testing;
 pub mod yaml;
 
 use std::path::Path;

@@ -5,6 +5,7 @@
 //! name: track a parcel by voice
 //! flow_file: ../parcel_tracking.yaml
 //! caller: "+4915100000001"
+//! snapshot: view                           # optional: `view` (default) or `full` transactions
 //! services:
 //!   lookupParcel: { branch: found, outputs: { parcelStatus: out for delivery } }
 //! turns:
@@ -56,6 +57,10 @@ pub struct Script {
     /// Service stubs by service name: one answer, or a list used in order (the last one repeats).
     #[serde(default)]
     pub services: BTreeMap<String, Stubs>,
+    /// What the snapshot stores: `view` (the conversation view, the default) or `full` (every transaction
+    /// as JSON).
+    #[serde(default)]
+    pub snapshot: Option<String>,
     /// The caller's turns.
     pub turns: Vec<TurnEntry>,
     /// Where the script was read from (set by [`Script::load`]).
@@ -192,6 +197,14 @@ impl Script {
             .parent()
             .unwrap_or(Path::new("."))
             .join(&self.flow_file)
+    }
+
+    /// What the snapshot stores (`snapshot:`; the view unless it says `full`).
+    pub fn snapshot_kind(&self) -> crate::snapshot::Kind {
+        self.snapshot
+            .as_deref()
+            .and_then(crate::snapshot::Kind::parse)
+            .unwrap_or_default()
     }
 
     /// Where the snapshot of this script's transactions lives: `snapshots/<stem>.snap` beside it.

@@ -238,3 +238,30 @@ fn empty_and_contains_mean_what_the_docs_say_in_both_engines() {
         );
     }
 }
+
+/// The snapshots `flowc test` keeps (interpreter) are the generated engines' snapshots too: every script,
+/// played through its flow's generated module with `flowc::testing`, matches the same files. This is the
+/// test a team writes in its own crate (see the README).
+#[test]
+fn generated_engines_match_the_snapshots_flowc_test_keeps() {
+    use flowc::testing::{Conversations, Update};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows/conversations");
+    // Never write here: the snapshots belong to `flowc test`; a mismatch fails with its per-turn report.
+    let conversations = Conversations::new(&dir).update(Update::No);
+    let reports = [
+        conversations.run(|s| appointment_booking::Flow::new(Dynamic(s))),
+        conversations.run(|s| dispatch_heavy::Flow::new(Dynamic(s))),
+        conversations.run(|s| minimal::Flow::new(Dynamic(s))),
+        conversations.run(|s| parcel_tracking::Flow::new(Dynamic(s))),
+        conversations.run(|s| support_chat::Flow::new(Dynamic(s))),
+    ];
+    let played: usize = reports.iter().map(|r| r.outcomes.len()).sum();
+    assert_eq!(
+        played,
+        scripts().len(),
+        "every script plays one of the flows"
+    );
+    for report in reports {
+        assert!(report.is_ok(), "{report}");
+    }
+}

@@ -1,12 +1,9 @@
 //! `flowc test PATH`: plays conversation scripts with the interpreter and compares their transactions with
-//! the stored snapshots.
+//! the stored snapshots (`flowc::testing`, which a team's own tests use for the generated engine).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use flowc::interpret::Interpreter;
-use flowc::script::{Script, StubServices};
-use flowc::snapshot::{self, Comparison};
-use flowc_runtime::Engine;
+use flowc::testing::{Conversations, Update};
 
 use super::Outcome;
 
@@ -23,92 +20,24 @@ pub struct Args {
 
 /// Runs every script.
 pub fn run(args: Args) -> Outcome {
-    let scripts = match find_scripts(&args.paths) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Outcome::Trouble;
-        }
+    let mut paths = args.paths.into_iter();
+    let Some(first) = paths.next() else {
+        return Outcome::Trouble;
     };
-    let (mut passed, mut failed) = (0, 0);
-    for path in scripts {
-        match run_one(&path, args.update) {
-            Ok(()) => {
-                println!("ok      {}", path.display());
-                passed += 1;
-            }
-            Err(report) => {
-                println!("FAILED  {}\n{report}", path.display());
-                failed += 1;
-            }
-        }
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
+    let conversations = paths.fold(Conversations::new(first), Conversations::and);
+    // Without --update a mismatch leaves a `.snap.new` for `cargo insta review`, whatever INSTA_UPDATE says.
+    let update = if args.update {
+        Update::Always
+    } else {
+        Update::New
+    };
+    let report = conversations.update(update).run_interpreted();
+    println!("{report}");
+    if report.trouble.is_some() {
+        Outcome::Trouble
+    } else if report.failed() > 0 {
         Outcome::Failed
     } else {
         Outcome::Clean
     }
-}
-
-/// Plays one script and compares (or updates) its snapshot.
-pub fn run_one(path: &Path, update: bool) -> Result<(), String> {
-    let script = Script::load(path)?;
-    let flow_path = script.flow_path();
-    let source = std::fs::read_to_string(&flow_path)
-        .map_err(|e| format!("  {}: {e}", flow_path.display()))?;
-    let (ir, _) = flowc::compile_source(&flow_path.display().to_string(), &source)
-        .map_err(|checked| checked.render(flowc::render::Style::Plain))?;
-    let services = StubServices::new(script.services.clone());
-    let engine = Engine::new(Interpreter::new(ir.clone(), services)).deterministic();
-    let stubs = |engine: &Engine<Interpreter<StubServices>>| engine.flow().services().take_calls();
-    let played = flowc::script::play(&engine, &script, &ir, &|| stubs(&engine))
-        .map_err(|e| format!("  {e}"))?;
-    let mut report = String::new();
-    for failure in &played.failures {
-        report.push_str(&format!("  assertion: {failure}\n"));
-    }
-    let text = snapshot::render(&path.display().to_string(), &played.transactions)?;
-    let snap = script.snapshot_path();
-    match snapshot::compare(&snap, &text) {
-        Comparison::Same => {}
-        _ if update => {
-            if let Some(dir) = snap.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-            }
-            std::fs::write(&snap, &text).map_err(|e| format!("  {}: {e}", snap.display()))?;
-            let _ = std::fs::remove_file(snap.with_extension("snap.new"));
-        }
-        Comparison::Missing => {
-            write_pending(&snap, &text);
-            report.push_str(&format!(
-                "  no snapshot at {} (run with --update to accept)\n",
-                snap.display()
-            ));
-        }
-        Comparison::Differs(diff) => {
-            write_pending(&snap, &text);
-            report.push_str(&format!(
-                "  transactions differ from {} (review with `cargo insta review` or rerun with --update):\n{diff}",
-                snap.display()
-            ));
-        }
-    }
-    if report.is_empty() {
-        Ok(())
-    } else {
-        Err(report)
-    }
-}
-
-/// Leaves the new snapshot beside the old one for `cargo insta review`.
-fn write_pending(snap: &Path, text: &str) {
-    if let Some(dir) = snap.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = std::fs::write(snap.with_extension("snap.new"), text);
-}
-
-fn find_scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    flowc::files::expand(paths, &flowc::script::looks_like_script)
 }

@@ -1,54 +1,11 @@
-//! Transaction snapshots in insta's `.snap` format (so `cargo insta review` works on them), and a per-turn
-//! diff by kind — intent, state, variables, prompt — instead of a wall of JSON.
+//! A per-turn diff of two full-JSON transaction lists by kind — intent, state, variables, prompt — instead of
+//! a wall of JSON.
 
 use std::fmt::Write;
-use std::path::Path;
 
 use serde_json::Value;
 
-/// The snapshot text of some transactions: insta's header, then a pretty JSON array.
-pub fn render(source: &str, transactions: &[flowc_runtime::Transaction]) -> Result<String, String> {
-    let body = serde_json::to_string_pretty(transactions).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "---\nsource: {source}\nexpression: transactions\n---\n{body}\n"
-    ))
-}
-
-/// The JSON part of a stored snapshot.
-pub fn body(snapshot: &str) -> &str {
-    // The header is the first block between two `---` lines.
-    let mut rest = snapshot;
-    if let Some(after) = rest.strip_prefix("---\n")
-        && let Some(end) = after.find("\n---\n")
-    {
-        rest = &after[end + 5..];
-    }
-    rest
-}
-
-/// The outcome of comparing with the stored snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Comparison {
-    /// Identical.
-    Same,
-    /// No snapshot stored yet.
-    Missing,
-    /// Different: a per-turn report.
-    Differs(String),
-}
-
-/// Compares `new` (snapshot text) with the file at `path`.
-pub fn compare(path: &Path, new: &str) -> Comparison {
-    let Ok(old) = std::fs::read_to_string(path) else {
-        return Comparison::Missing;
-    };
-    if body(&old).trim_end() == body(new).trim_end() {
-        return Comparison::Same;
-    }
-    Comparison::Differs(diff(body(&old), body(new)))
-}
-
-/// A per-turn report of what changed between two snapshot bodies.
+/// A per-turn report of what changed between two JSON arrays of transactions.
 pub fn diff(old: &str, new: &str) -> String {
     let parse = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
     let (old, new) = (parse(old), parse(new));
