@@ -580,3 +580,92 @@ fn schema_prints_the_flow_and_script_schemas() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `flowc init` then `cargo test` in the new crate: green on the first run; then a changed prompt fails with
+/// a one-line view diff and leaves a `.snap.new` for `cargo insta review`. The new crate builds in its own
+/// target folder under the workspace's, kept between runs; the workspace's Cargo.lock is copied in so the
+/// dependencies are the ones already downloaded.
+#[test]
+fn init_scaffolds_a_crate_whose_cargo_test_passes_first_time() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = temp_dir("init").join("pizza-bot");
+    let out = flowc()
+        .args(["init", "pizza-bot", "--path"])
+        .arg(&dir)
+        .arg("--flowc-path")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::copy(repo.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target"))
+        .join("flowc-init");
+    let cargo_test = || {
+        Command::new(env!("CARGO"))
+            .arg("test")
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("INSTA_UPDATE", "new")
+            .env_remove("CI")
+            .output()
+            .unwrap()
+    };
+    let first = cargo_test();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr),
+    );
+    assert!(first.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("test conversations ... ok"), "{stdout}");
+    assert!(
+        !stderr.contains("warning"),
+        "the scaffold builds with warnings:\n{stderr}"
+    );
+
+    let flow = dir.join("flows/pizza-bot.yaml");
+    let text = std::fs::read_to_string(&flow).unwrap();
+    std::fs::write(
+        &flow,
+        text.replace("is on its way", "will be with you soon"),
+    )
+    .unwrap();
+    let second = cargo_test();
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(!second.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("+ says:     Your large pizza will be with you soon"),
+        "{stdout}"
+    );
+    assert!(
+        dir.join("flows/conversations/snapshots/order_a_pizza.snap.new")
+            .exists()
+    );
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
+
+#[test]
+fn init_refuses_a_bad_name_and_a_full_folder() {
+    let dir = temp_dir("init-refuse");
+    let out = flowc()
+        .args(["init", "9lives", "--path"])
+        .arg(dir.join("x"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable crate name"));
+    std::fs::write(dir.join("taken"), "").unwrap();
+    let out = flowc()
+        .args(["init", "bot", "--path"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
+}

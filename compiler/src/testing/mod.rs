@@ -257,7 +257,7 @@ impl Conversations {
             report.push_str(&format!("  assertion: {failure}\n"));
         }
         let kind = script.snapshot_kind();
-        let text = snapshot::render_kind(kind, &path.display().to_string(), &played.transactions)?;
+        let text = snapshot::render_kind(kind, &source_name(path), &played.transactions)?;
         let snap = script.snapshot_path();
         let pending = snap.with_extension("snap.new");
         match snapshot::compare(&snap, &text) {
@@ -307,6 +307,27 @@ impl Conversations {
                 "review with `cargo insta review`, or accept with INSTA_UPDATE=always / `flowc test --update`"
             }
         }
+    }
+}
+
+/// The script as the snapshot's `source:` names it: relative to the crate (or workspace) it lives in — the
+/// nearest folder above it with a `Cargo.toml` — so the header is the same from any working directory and
+/// names no path of the machine.
+fn source_name(script: &Path) -> String {
+    let full = script
+        .canonicalize()
+        .unwrap_or_else(|_| script.to_path_buf());
+    let root = full
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.toml").is_file());
+    let relative = root.and_then(|root| full.strip_prefix(root).ok());
+    match relative {
+        Some(relative) => relative.display().to_string().replace('\\', "/"),
+        None => script
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     }
 }
 

@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod files;
 mod graph;
+mod init;
 mod replay;
 mod run;
 mod schema;
@@ -38,6 +39,8 @@ enum Command {
     Test(test::Args),
     /// Print the JSON Schema of flow files or conversation scripts, for editors.
     Schema(schema::Args),
+    /// Create a new bot crate: a flow, build.rs, a Services implementation, a script and its snapshot test.
+    Init(init::Args),
     /// Send Parloa's health check to an Analytics Webhook: exit 0 when it answers 200, 1 otherwise.
     WebhookCheck(webhook::CheckArgs),
     /// Send again the batches a webhook spool set aside (rejected/, dead-letter/): exit 0 when none is left.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Init(args) => init::run(args),
         Command::WebhookCheck(args) => webhook::check(args),
         Command::WebhookReplay(args) => replay::run(args),
     };
