@@ -1,10 +1,10 @@
-//! `flowc test PATH`: plays conversation scripts with the interpreter and compares their transactions with
-//! the stored snapshots.
+//! `flowc test PATH`: checks conversation scripts against their flows, plays them with the interpreter and
+//! compares their transactions with the stored snapshots.
 
 use std::path::{Path, PathBuf};
 
 use flowc::interpret::Interpreter;
-use flowc::script::{Script, StubServices};
+use flowc::script::{CheckedScript, StubServices};
 use flowc::snapshot::{self, Comparison};
 use flowc_runtime::Engine;
 
@@ -13,7 +13,7 @@ use super::Outcome;
 /// Arguments of `flowc test`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scripts, or folders searched for them (YAML with `flow_file:` and `turns:`).
+    /// Scripts, or folders searched for them (YAML with a top-level `turns:` and no `flow:`).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Accept the new transactions as the snapshots.
@@ -51,14 +51,27 @@ pub fn run(args: Args) -> Outcome {
     }
 }
 
-/// Plays one script and compares (or updates) its snapshot.
+/// Checks one script against its flow, plays it and compares (or updates) its snapshot. A script with errors
+/// is not played: a misspelt stub or branch would take the `error` path, and `--update` would record it.
 pub fn run_one(path: &Path, update: bool) -> Result<(), String> {
-    let script = Script::load(path)?;
-    let flow_path = script.flow_path();
-    let source = std::fs::read_to_string(&flow_path)
-        .map_err(|e| format!("  {}: {e}", flow_path.display()))?;
-    let (ir, _) = flowc::compile_source(&flow_path.display().to_string(), &source)
-        .map_err(|checked| checked.render(flowc::render::Style::Plain))?;
+    let checked =
+        flowc::script::check_file(path).map_err(|e| format!("  {}: {e}", path.display()))?;
+    // The report goes to stdout with the other results, so it is drawn without colour.
+    let style = flowc::render::Style::Plain;
+    let (script, ir) = match checked {
+        CheckedScript {
+            script: Some(script),
+            flow: Some(ir),
+            ..
+        } if !checked.has_errors() => (script, ir),
+        _ => {
+            let mut report = checked.render(style);
+            if let Some(flow) = &checked.flow_problems {
+                report.push_str(&flow.render(style));
+            }
+            return Err(report);
+        }
+    };
     let services = StubServices::new(script.services.clone());
     let engine = Engine::new(Interpreter::new(ir.clone(), services)).deterministic();
     let stubs = |engine: &Engine<Interpreter<StubServices>>| engine.flow().services().take_calls();
