@@ -22,6 +22,7 @@ pub mod parse;
 pub mod render;
 pub mod script;
 pub mod snapshot;
+pub mod utterance;
 pub mod yaml;
 
 use std::path::Path;

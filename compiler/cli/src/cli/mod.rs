@@ -6,6 +6,7 @@ mod files;
 mod graph;
 mod replay;
 mod run;
+mod services;
 mod simulate;
 mod test;
 mod webhook;
