@@ -1,5 +1,6 @@
 //! `flowc run`: the simulator fills slots from sample utterances and asks for (or says how to stub) services
-//! without a stub; `--stubs` scripts are checked against the flow.
+//! without a stub; `--stubs` scripts are checked against the flow; `--requests` reports the request fields a
+//! turn does not read.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -159,5 +160,63 @@ fn stubs_are_checked_against_the_flow_being_run() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Order B-2 is on its way."), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn requests_replay_reports_each_ignored_field_once() {
+    let dir = temp_dir("ignored");
+    let requests = dir.join("requests.jsonl");
+    let meta = r#""callMeta":{"callId":"c","callerId":"+49","sessionId":"s1","instanceId":"i"}"#;
+    let order = format!(
+        r#"{{{meta},"text":"large please","intent":{{"name":"OrderPizza","slots":[{{"entity":"size","value":"large"}}]}}}}"#
+    );
+    std::fs::write(
+        &requests,
+        format!(
+            "{{{meta},\"event\":\"WELCOME\"}}\n{order}\n{order}\n{{{meta},\"event\":\"HANGUP\",\"errorMessage\":\"x\"}}\n"
+        ),
+    )
+    .unwrap();
+    let out = flowc()
+        .args(["run", PIZZA, "--deterministic", "--requests"])
+        .arg(&requests)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let file = requests.display().to_string();
+    for expected in [
+        format!(
+            "warning: {file}:2: `intent.slots` is not a field of the request; the turn ignores it (kept in the transaction's request); slots go in the request's top-level `slots`"
+        ),
+        format!("note: {file}:2: `text` is not read by this turn"),
+        format!("note: {file}:1: `callMeta.instanceId` is not read by the turn"),
+        format!("warning: {file}:4: `errorMessage` is not a field of the request"),
+    ] {
+        assert!(stderr.contains(&expected), "{expected}\n--\n{stderr}");
+    }
+    assert_eq!(stderr.matches("`intent.slots`").count(), 1, "{stderr}");
+    assert!(!stderr.contains(":3:"), "{stderr}");
+    // The requests still play, and the transactions keep the fields the turn ignored.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 4);
+    assert!(
+        stdout.contains(r#""slots":[{"entity":"size","value":"large"}]}"#),
+        "{stdout}"
+    );
+    // The same requests with the slots where the runtime reads them: size is filled and nothing is ignored.
+    let fixed = format!(
+        "{{{meta},\"event\":\"WELCOME\"}}\n{{\"callMeta\":{{\"sessionId\":\"s1\"}},\"intent\":{{\"name\":\"OrderPizza\"}},\"slots\":[{{\"entity\":\"size\",\"value\":\"large\"}}]}}\n"
+    );
+    std::fs::write(&requests, fixed).unwrap();
+    let out = flowc()
+        .args(["run", PIZZA, "--deterministic", "--requests"])
+        .arg(&requests)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""value":"large""#));
     let _ = std::fs::remove_dir_all(&dir);
 }

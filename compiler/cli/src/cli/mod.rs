@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod files;
 mod graph;
+mod ignored;
 mod replay;
 mod run;
 mod services;

@@ -12,6 +12,7 @@ use flowc_runtime::transaction::Transaction;
 use flowc_runtime::{Engine, Flow, HttpServices, MemorySink};
 
 use super::Outcome;
+use super::ignored::{IgnoredFields, describe};
 use super::services::{RunServices, Unstubbed};
 
 /// Arguments of `flowc run`.
@@ -186,6 +187,7 @@ fn replay<F: Flow>(engine: &Engine<F>, source: &str, platform: PlatformArg) -> O
         }
     };
     let mut failed = false;
+    let mut ignored = IgnoredFields::default();
     for (index, line) in reader.lines().enumerate() {
         let number = index + 1;
         let line = match line {
@@ -198,6 +200,9 @@ fn replay<F: Flow>(engine: &Engine<F>, source: &str, platform: PlatformArg) -> O
         };
         if line.trim().is_empty() {
             continue;
+        }
+        for field in ignored.check(platform, &line) {
+            eprintln!("{}", describe(source, number, &field, platform));
         }
         if let Err(message) = play_line(engine, platform, &line) {
             eprintln!("error: {source}:{number}: {message}");
