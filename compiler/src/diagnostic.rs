@@ -129,6 +129,16 @@ codes! {
     UnknownPlatform = "E040", Error, "unknown platform";
     EndingOutsideGlobal = "E041", Error, "PARLOA.EndConversation handled outside the global block";
     NotUtf8 = "E042", Error, "file is not UTF-8";
+    ScriptUnknownService = "E050", Error, "conversation script names a service the flow does not have";
+    ScriptUnknownBranch = "E051", Error, "stub answers a branch the service does not have";
+    ScriptUnknownOutput = "E052", Error, "stub sets an output the service does not declare";
+    ScriptUnknownIntent = "E053", Error, "conversation script names an intent the flow does not have";
+    ScriptUnknownState = "E054", Error, "conversation script expects a state the flow does not have";
+    ScriptUnknownVariable = "E055", Error, "conversation script names a variable the flow does not declare";
+    ScriptFlowUnusable = "E056", Error, "the flow of a conversation script cannot be read or has errors";
+    ScriptPlatform = "E057", Error, "conversation script plays a platform the flow does not run on";
+    ScriptPhoneOnlyTurn = "E058", Error, "phone-only turn in a textchatV2 conversation script";
+    ScriptConflictingKeys = "E059", Error, "keys that do not go together in a conversation script";
 }
 
 impl fmt::Display for Code {
@@ -137,7 +147,7 @@ impl fmt::Display for Code {
     }
 }
 
-/// One problem found in a flow file.
+/// One problem found in a flow file or a conversation script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable code.

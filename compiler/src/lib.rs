@@ -24,6 +24,7 @@ pub mod schema;
 pub mod script;
 pub mod snapshot;
 pub mod testing;
+pub mod utterance;
 pub mod yaml;
 
 use std::path::Path;

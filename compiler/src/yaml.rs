@@ -84,10 +84,18 @@ fn budget() -> serde_saphyr::Budget {
 
 /// Reads a YAML document into a [`Node`] tree, or reports why it cannot.
 pub fn parse(source: &str) -> Result<Node, Diagnostic> {
+    parse_document(
+        source,
+        "a flow file starts with `flow: <name>` and has a `dialogs:` section",
+    )
+}
+
+/// [`parse`] for any kind of document; `empty_help` says what the document should hold when it holds nothing.
+pub fn parse_document(source: &str, empty_help: &str) -> Result<Node, Diagnostic> {
     if source.trim().is_empty() {
         return Err(
             Diagnostic::error(Code::YamlSyntax, Span::at(1, 1, 0, 0), "the file is empty")
-                .with_help("a flow file starts with `flow: <name>` and has a `dialogs:` section"),
+                .with_help(empty_help),
         );
     }
     let options = serde_saphyr::options! {
@@ -106,7 +114,7 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
             Span::at(1, 1, 0, 0),
             "the file holds no YAML content",
         )
-        .with_help("a flow file starts with `flow: <name>` and has a `dialogs:` section"));
+        .with_help(empty_help));
     }
     Ok(root)
 }

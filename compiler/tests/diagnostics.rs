@@ -1,5 +1,5 @@
 //! One snapshot of the rendered diagnostics per bad-flow fixture, and a check that each fixture reports
-//! exactly the codes its `# expect:` line names.
+//! exactly the codes its `# expect:` line names. Conversation scripts have their own fixtures (`scripts.rs`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -70,6 +70,14 @@ fn fixtures_cover_every_code() {
     let mut covered = BTreeSet::new();
     for (_, source) in fixtures() {
         covered.extend(expected_codes(&source));
+    }
+    // Codes of conversation scripts are covered by the bad-script fixtures (tests/scripts.rs).
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad_scripts");
+    for entry in std::fs::read_dir(scripts).expect("bad-script fixtures") {
+        let path = entry.expect("fixture").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            covered.extend(expected_codes(&std::fs::read(&path).expect("readable")));
+        }
     }
     let missing: Vec<&str> = flowc::Code::ALL
         .iter()

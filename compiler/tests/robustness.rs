@@ -1,5 +1,6 @@
-//! Bad input never panics: random mutations of the shipped flows, truncation, deep nesting and huge files.
-//! A mutant that checks clean must also generate code and play a few turns through the interpreter.
+//! Bad input never panics: random mutations of the shipped flows and conversation scripts, truncation, deep
+//! nesting and huge files. A mutant flow that checks clean must also generate code and play a few turns
+//! through the interpreter; a mutant script that checks clean must play.
 
 use std::path::Path;
 
@@ -240,6 +241,76 @@ proptest! {
             source = apply(&source, m);
         }
         exercise(&source);
+    }
+}
+
+/// Every shipped conversation script with its flow, lowered; read once for all cases.
+fn shipped_scripts() -> &'static [(String, flowc::ir::Flow)] {
+    static SCRIPTS: std::sync::OnceLock<Vec<(String, flowc::ir::Flow)>> =
+        std::sync::OnceLock::new();
+    SCRIPTS.get_or_init(read_shipped_scripts)
+}
+
+fn read_shipped_scripts() -> Vec<(String, flowc::ir::Flow)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../flows/conversations");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("scripts folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let checked = flowc::script::check_file(&p).expect("readable script");
+            let flow = checked.flow.expect("the shipped flows compile");
+            (checked.source, flow)
+        })
+        .collect()
+}
+
+/// Reads and checks a script against its flow, and when clean plays it, without panicking.
+fn exercise_script(source: &str, flow: &flowc::ir::Flow) {
+    let mut checked = flowc::script::read_source("mutant.yaml", source);
+    checked.check_against(flow.clone());
+    let _ = checked.render(flowc::render::Style::Plain);
+    if checked.has_errors() {
+        return;
+    }
+    let Some(script) = checked.script else {
+        return;
+    };
+    let stubs = flowc::script::StubServices::new(script.services.clone());
+    let engine = Engine::new(Interpreter::new(flow.clone(), stubs))
+        .with_sink(DiscardSink)
+        .deterministic();
+    let calls = || engine.flow().services().take_calls();
+    let _ = flowc::script::play(&engine, &script, flow, &calls);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_scripts_never_panic(script in 0usize..32, mutations in prop::collection::vec(mutation(), 1..6)) {
+        let scripts = shipped_scripts();
+        let (source, flow) = &scripts[script % scripts.len()];
+        let mut source = source.clone();
+        for m in &mutations {
+            source = apply(&source, m);
+        }
+        exercise_script(&source, flow);
+    }
+}
+
+#[test]
+fn every_prefix_of_every_script_is_handled() {
+    for (script, flow) in shipped_scripts() {
+        let mut at = 0;
+        while at < script.len() {
+            exercise_script(&script[..char_boundary(script, at)], flow);
+            at += 29;
+        }
     }
 }
 

@@ -96,6 +96,29 @@ fn bad_fixtures_with_shape_errors_fail_the_flow_schema() {
 }
 
 #[test]
+fn script_fixtures_with_shape_errors_fail_the_script_schema() {
+    // E059 (keys that do not go together) is a shape error too: a turn says exactly one thing.
+    const SHAPE: &[&str] = &["E002", "E003", "E004", "E040", "E059"];
+    let scripts = validator(flowc::schema::SCRIPT);
+    let mut checked = 0;
+    for path in yaml_files(&repo().join("compiler/tests/fixtures/bad_scripts")) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let expect = text.lines().find(|l| l.starts_with("# expect:")).unwrap_or_default();
+        if !SHAPE.iter().any(|code| expect.contains(code)) {
+            continue;
+        }
+        let Some(value) = as_json(&path) else { continue };
+        assert!(
+            !problems(&scripts, &value).is_empty(),
+            "{} has a shape error ({expect}) the schema accepts",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked}");
+}
+
+#[test]
 fn a_clean_flow_passes_and_a_broken_script_fails() {
     let flows = validator(flowc::schema::FLOW);
     let fixtures_with_only_semantic_errors = [

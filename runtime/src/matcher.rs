@@ -7,8 +7,10 @@
 //! that overlap is at least one half. Ties go to the intent declared first.
 //!
 //! The matcher does not extract slots: a placeholder such as `{number}` in a sample is an ordinary word to
-//! it. Turns that carry slot values are sent as intents with slots (`/intent Name key=value` in the
-//! simulator, `intent:` + `slots:` in scripts), as Parloa's NLU would send them.
+//! it, so the engine and conversation scripts behave the same whatever the samples say. Turns that carry
+//! slot values are sent as intents with slots (`intent:` + `slots:` in scripts), as Parloa's NLU would send
+//! them; only the simulator of `flowc run` fills slots from placeholders, before it sends the request
+//! (`flowc::utterance`).
 
 use std::borrow::Cow;
 

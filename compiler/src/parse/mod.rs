@@ -9,14 +9,14 @@ mod blocks;
 mod bodies;
 mod declarations;
 mod kinds;
-mod reader;
+pub(crate) mod reader;
 
 use crate::ast::Flow;
 use crate::diagnostic::Diagnostic;
 use crate::yaml::{Node, Value};
 
 pub use kinds::BLOCK_KINDS;
-use reader::Reader;
+pub(crate) use reader::Reader;
 
 /// Parses a flow file. Returns the AST when the file had the shape of a flow (even with problems inside,
 /// so the analyzer can report more), and every diagnostic found so far.
@@ -28,6 +28,7 @@ pub fn parse_flow(source: &str) -> (Option<Flow>, Vec<Diagnostic>) {
     let mut reader = Reader {
         source,
         diagnostics: Vec::new(),
+        guide: "docs/language.md",
     };
     let flow = reader.flow(&root);
     (flow, reader.diagnostics)

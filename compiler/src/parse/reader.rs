@@ -8,14 +8,14 @@ use crate::expr::{Expr, Origin, Template, parse_expression, parse_template};
 use crate::yaml::{Key, Node, Value};
 
 /// The mapping entries of one node, checked against the keys allowed there.
-pub(super) struct Fields<'n> {
+pub(crate) struct Fields<'n> {
     entries: Vec<(&'n Key, &'n Node)>,
     span: Span,
 }
 
 impl<'n> Fields<'n> {
     /// The value of `key`, if written.
-    pub(super) fn get(&self, key: &str) -> Option<&'n Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(k, _)| k.text == key)
@@ -23,7 +23,7 @@ impl<'n> Fields<'n> {
     }
 
     /// The key itself, for its span.
-    pub(super) fn key(&self, key: &str) -> Option<&'n Key> {
+    pub(crate) fn key(&self, key: &str) -> Option<&'n Key> {
         self.entries
             .iter()
             .find(|(k, _)| k.text == key)
@@ -32,21 +32,23 @@ impl<'n> Fields<'n> {
 }
 
 /// Reads the tree of one source and collects the diagnostics it meets.
-pub(super) struct Reader<'s> {
+pub(crate) struct Reader<'s> {
     /// The whole file, to locate errors inside a scalar.
-    pub(super) source: &'s str,
+    pub(crate) source: &'s str,
     /// Everything found so far.
-    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The document a wrong-type help points to: flows and conversation scripts have their own reference.
+    pub(crate) guide: &'static str,
 }
 
 impl<'s> Reader<'s> {
     /// Records a diagnostic and carries on.
-    pub(super) fn report(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
     /// Reports that `what` is not `expected` (E003).
-    pub(super) fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
+    pub(crate) fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
         self.report(
             Diagnostic::error(
                 Code::WrongType,
@@ -54,12 +56,12 @@ impl<'s> Reader<'s> {
                 format!("{what} must be {expected}, found {}", node.kind_name()),
             )
             .with_label(format!("expected {expected}"))
-            .with_help(format!("write {what} as {expected}; see docs/language.md")),
+            .with_help(format!("write {what} as {expected}; see {}", self.guide)),
         );
     }
 
     /// The entries of a mapping; unknown keys and duplicates are reported and dropped.
-    pub(super) fn fields<'n>(
+    pub(crate) fn fields<'n>(
         &mut self,
         node: &'n Node,
         what: &str,
@@ -110,7 +112,7 @@ impl<'s> Reader<'s> {
     }
 
     /// The entries of a mapping whose keys are user names (variables, blocks, intents …), duplicates reported.
-    pub(super) fn named_entries<'n>(
+    pub(crate) fn named_entries<'n>(
         &mut self,
         node: &'n Node,
         what: &str,
@@ -150,7 +152,7 @@ impl<'s> Reader<'s> {
     }
 
     /// The value of a required key; reports E004 when it is missing.
-    pub(super) fn require<'n>(
+    pub(crate) fn require<'n>(
         &mut self,
         fields: &Fields<'n>,
         key: &str,
@@ -172,7 +174,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A scalar as located text.
-    pub(super) fn text(&mut self, node: &Node, what: &str) -> Option<Name> {
+    pub(crate) fn text(&mut self, node: &Node, what: &str) -> Option<Name> {
         match &node.value {
             Value::Scalar(s) => Some(Name {
                 text: s.text.clone(),
@@ -186,14 +188,14 @@ impl<'s> Reader<'s> {
     }
 
     /// A scalar that must be an identifier.
-    pub(super) fn identifier(&mut self, node: &Node, what: &str) -> Option<Name> {
+    pub(crate) fn identifier(&mut self, node: &Node, what: &str) -> Option<Name> {
         let name = self.text(node, what)?;
         self.check_identifier(&name.text, name.span, what);
         Some(name)
     }
 
     /// A mapping key that must be an identifier.
-    pub(super) fn key_name(&mut self, key: &Key, what: &str) -> Name {
+    pub(crate) fn key_name(&mut self, key: &Key, what: &str) -> Name {
         self.check_identifier(&key.text, key.span, what);
         Name {
             text: key.text.clone(),
@@ -218,7 +220,7 @@ impl<'s> Reader<'s> {
     }
 
     /// One name or a list of names, each an identifier.
-    pub(super) fn names(&mut self, node: &Node, what: &str) -> Vec<Name> {
+    pub(crate) fn names(&mut self, node: &Node, what: &str) -> Vec<Name> {
         match &node.value {
             Value::Null => Vec::new(),
             Value::Seq(items) => items
@@ -234,7 +236,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A scalar parsed as a template (text with `{{ }}` parts), located in the source.
-    pub(super) fn template(&mut self, node: &Node, what: &str) -> Option<Template> {
+    pub(crate) fn template(&mut self, node: &Node, what: &str) -> Option<Template> {
         let text = self.text(node, what)?;
         match parse_template(
             &text.text,
@@ -249,7 +251,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A scalar parsed as an expression (with or without `{{ }}`), located in the source.
-    pub(super) fn expression(&mut self, node: &Node, what: &str) -> Option<Expr> {
+    pub(crate) fn expression(&mut self, node: &Node, what: &str) -> Option<Expr> {
         let text = self.text(node, what)?;
         let source = text.text.trim_start_matches("{{").trim_end_matches("}}");
         match parse_expression(source, Origin::locate(self.source, node.span, source)) {
@@ -262,7 +264,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A scalar that must be a whole number.
-    pub(super) fn number(&mut self, node: &Node, what: &str) -> Option<u64> {
+    pub(crate) fn number(&mut self, node: &Node, what: &str) -> Option<u64> {
         match node.as_str().map(|s| s.parse::<u64>()) {
             Some(Ok(n)) => Some(n),
             _ => {

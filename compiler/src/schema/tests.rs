@@ -94,3 +94,31 @@ fn the_flow_schema_allows_exactly_the_parsers_keys() {
         .collect();
     assert_eq!(schema_kinds, parser_kinds);
 }
+
+#[test]
+fn the_script_schema_allows_exactly_the_readers_keys_and_words() {
+    let schema: Value = serde_json::from_str(SCRIPT).unwrap();
+    let enum_at = |pointer: &str| -> BTreeSet<String> {
+        schema
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .unwrap_or_else(|| panic!("no enum at {pointer}"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    for (table, words) in crate::script::key_tables() {
+        let reader: BTreeSet<String> = words.iter().map(|w| w.to_string()).collect();
+        let in_schema = match table {
+            "script" => keys_at(&schema, "/properties"),
+            "stub" => keys_at(&schema, "/$defs/stub/properties"),
+            "turn" => keys_at(&schema, "/$defs/turn/properties"),
+            "ranked" => keys_at(&schema, "/$defs/turn/properties/intent_ranking/items/properties"),
+            "expect" => keys_at(&schema, "/$defs/expect/properties"),
+            "events" => enum_at("/$defs/event/enum"),
+            "handled" => enum_at("/$defs/expect/properties/handled/enum"),
+            other => panic!("no schema place for the reader's table `{other}`"),
+        };
+        assert_eq!(in_schema, reader, "{table}");
+    }
+}

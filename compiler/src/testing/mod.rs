@@ -30,7 +30,7 @@ use flowc_runtime::services::{DynamicServices, ServiceError, ServiceReply};
 use flowc_runtime::{Engine, Flow, TurnContext};
 
 use crate::interpret::Interpreter;
-use crate::script::{Script, StubServices};
+use crate::script::{CheckedScript, Script, StubServices};
 use crate::snapshot::{self, Comparison};
 
 /// What to do with a snapshot that is missing or differs.
@@ -212,19 +212,25 @@ impl Conversations {
         path: &Path,
         make: &mut impl FnMut(&crate::ir::Flow, Stubs) -> Option<F>,
     ) -> Played {
-        let script = match Script::load(path) {
-            Ok(script) => script,
-            Err(e) => return Played::Done(Err(format!("  {e}"))),
+        // A script with errors is not played: a misspelt stub or branch would take the `error` path, and an
+        // update would record it.
+        let checked = match crate::script::check_file(path) {
+            Ok(checked) => checked,
+            Err(e) => return Played::Done(Err(format!("  {}: {e}", path.display()))),
         };
-        let flow_path = script.flow_path();
-        let source = match std::fs::read(&flow_path) {
-            Ok(bytes) => bytes,
-            Err(e) => return Played::Done(Err(format!("  {}: {e}", flow_path.display()))),
-        };
-        let ir = match crate::compile_bytes(&flow_path.display().to_string(), source) {
-            Ok((ir, _)) => ir,
-            Err(checked) => {
-                return Played::Done(Err(checked.render(crate::render::Style::Plain)));
+        let (script, ir) = match checked {
+            CheckedScript {
+                script: Some(script),
+                flow: Some(ir),
+                ..
+            } if !checked.has_errors() => (script, ir),
+            _ => {
+                let style = crate::render::Style::Plain;
+                let mut report = checked.render(style);
+                if let Some(flow) = &checked.flow_problems {
+                    report.push_str(&flow.render(style));
+                }
+                return Played::Done(Err(report));
             }
         };
         let stubs = Stubs(Arc::new(StubServices::new(script.services.clone())));
@@ -256,7 +262,7 @@ impl Conversations {
         for failure in &played.failures {
             report.push_str(&format!("  assertion: {failure}\n"));
         }
-        let kind = script.snapshot_kind();
+        let kind = script.snapshot;
         let text = snapshot::render_kind(kind, &source_name(path), &played.transactions)?;
         let snap = script.snapshot_path();
         let pending = snap.with_extension("snap.new");

@@ -1,7 +1,7 @@
-//! `flowc check PATH...`.
+//! `flowc check PATH...`: flows, and conversation scripts checked against the flows they play.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use flowc::render::JsonDiagnostic;
 
@@ -10,7 +10,7 @@ use super::Outcome;
 /// Arguments of `flowc check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Flow files or folders (folders are searched for YAML files with a `flow:` key).
+    /// Flow files, conversation scripts, or folders (searched for YAML with a `flow:` key or a `turns:` key).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
@@ -27,9 +27,16 @@ enum Format {
     Json,
 }
 
-/// Checks every flow and prints its diagnostics.
+/// What one checked file holds, flow or script alike.
+struct Report {
+    file: String,
+    diagnostics: Vec<flowc::Diagnostic>,
+    rendered: String,
+}
+
+/// Checks every flow and script and prints their diagnostics.
 pub fn run(args: Args) -> Outcome {
-    let files = match super::files::flow_files(&args.paths) {
+    let files = match super::files::flow_and_script_files(&args.paths) {
         Ok(files) => files,
         Err(message) => {
             eprintln!("error: {message}");
@@ -39,25 +46,33 @@ pub fn run(args: Args) -> Outcome {
     let style = super::stderr_style();
     let mut json = Vec::new();
     let (mut errors, mut warnings, mut trouble) = (0, 0, false);
+    let (mut flows, mut scripts) = (0, 0);
     for path in &files {
-        let checked = match flowc::check_file(path) {
-            Ok(c) => c,
+        let report = match check_one(path, style) {
+            Ok((report, is_script)) => {
+                if is_script {
+                    scripts += 1;
+                } else {
+                    flows += 1;
+                }
+                report
+            }
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", path.display());
                 trouble = true;
                 continue;
             }
         };
-        let (e, w) = checked.counts();
+        let e = report.diagnostics.iter().filter(|d| d.is_error()).count();
         errors += e;
-        warnings += w;
+        warnings += report.diagnostics.len() - e;
         match args.format {
-            Format::Human => eprint!("{}", checked.render(style)),
+            Format::Human => eprint!("{}", report.rendered),
             Format::Json => json.extend(
-                checked
+                report
                     .diagnostics
                     .iter()
-                    .map(|d| JsonDiagnostic::new(d, &checked.file)),
+                    .map(|d| JsonDiagnostic::new(d, &report.file)),
             ),
         }
     }
@@ -74,10 +89,15 @@ pub fn run(args: Args) -> Outcome {
                 return Outcome::Trouble;
             }
         },
-        Format::Human => eprintln!(
-            "checked {} flow file(s): {errors} error(s), {warnings} warning(s)",
-            files.len()
-        ),
+        Format::Human => {
+            let scripts = match scripts {
+                0 => String::new(),
+                n => format!(" and {n} conversation script(s)"),
+            };
+            eprintln!(
+                "checked {flows} flow file(s){scripts}: {errors} error(s), {warnings} warning(s)"
+            )
+        }
     }
     if trouble {
         Outcome::Trouble
@@ -86,4 +106,25 @@ pub fn run(args: Args) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// Checks one file as a script when it looks like one, else as a flow; true for a script.
+fn check_one(path: &Path, style: flowc::render::Style) -> std::io::Result<(Report, bool)> {
+    let bytes = std::fs::read(path)?;
+    if flowc::script::looks_like_script(&String::from_utf8_lossy(&bytes)) {
+        let checked = flowc::script::check_file(path)?;
+        let report = Report {
+            rendered: checked.render(style),
+            file: checked.file,
+            diagnostics: checked.diagnostics,
+        };
+        return Ok((report, true));
+    }
+    let checked = flowc::check_bytes(&path.display().to_string(), bytes);
+    let report = Report {
+        rendered: checked.render(style),
+        file: checked.file,
+        diagnostics: checked.diagnostics,
+    };
+    Ok((report, false))
 }

@@ -1,19 +1,19 @@
 //! `flowc run FLOW`: the interactive simulator, or `--requests FILE` to replay Parloa requests.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use flowc::Code;
 use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
 use flowc_runtime::sink::{AnalyticsSink, JsonLinesSink};
 use flowc_runtime::transaction::Transaction;
-use flowc_runtime::{
-    DynamicServices, Engine, Flow, HttpServices, MemorySink, ServiceError, ServiceReply,
-    TurnContext,
-};
+use flowc_runtime::{Engine, Flow, HttpServices, MemorySink};
 
 use super::Outcome;
+use super::ignored::{IgnoredFields, describe};
+use super::services::{RunServices, Unstubbed};
 
 /// Arguments of `flowc run`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +38,10 @@ pub struct Args {
     /// Take service stubs from a conversation script's `services:` section.
     #[arg(long, value_name = "SCRIPT")]
     stubs: Option<PathBuf>,
+    /// In the simulator, ask which branch a service without a stub answers even when stdin is not a
+    /// terminal (on a terminal it always asks).
+    #[arg(long)]
+    ask_services: bool,
     #[command(flatten)]
     webhook: super::webhook::RunArgs,
 }
@@ -59,12 +63,9 @@ pub fn run(args: Args) -> Outcome {
         return Outcome::Failed;
     };
     let stubs = match &args.stubs {
-        Some(path) => match flowc::script::Script::load(path) {
-            Ok(script) => StubServices::new(script.services.clone()),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Outcome::Trouble;
-            }
+        Some(path) => match stubs_for(path, &ir) {
+            Ok(stubs) => stubs,
+            Err(outcome) => return outcome,
         },
         None => StubServices::default(),
     };
@@ -75,7 +76,15 @@ pub fn run(args: Args) -> Outcome {
             return Outcome::Trouble;
         }
     };
-    let interpreter = Interpreter::new(ir, RunServices { stubs, http });
+    let unstubbed = if args.requests.is_some() {
+        Unstubbed::HintOnStderr
+    } else if args.ask_services || std::io::stdin().is_terminal() {
+        Unstubbed::Ask
+    } else {
+        Unstubbed::HintOnStdout
+    };
+    let services = RunServices::new(&ir, stubs, http, unstubbed);
+    let interpreter = Interpreter::new(ir, services);
     let platform = match args.platform {
         Some(p) => p,
         None if interpreter.info().phone => PlatformArg::Phone,
@@ -114,24 +123,31 @@ pub fn run(args: Args) -> Outcome {
     outcome
 }
 
-/// The services of `flowc run`: a script's stub when there is one, else the flow's HTTP endpoint, else a
-/// failure (which takes the `error` branch).
-struct RunServices {
-    stubs: StubServices,
-    http: HttpServices,
-}
-
-impl DynamicServices for RunServices {
-    fn call(
-        &self,
-        service: &str,
-        inputs: &[(&str, &str)],
-        context: &TurnContext,
-    ) -> Result<ServiceReply, ServiceError> {
-        if self.stubs.has(service) || !self.http.has(service) {
-            return self.stubs.call(service, inputs, context);
-        }
-        self.http.call(service, inputs, context)
+/// The stubs of a conversation script, checked against the flow being run: a stub for a service, branch or
+/// output the flow lacks would quietly take the `error` branch.
+fn stubs_for(path: &std::path::Path, ir: &flowc::ir::Flow) -> Result<StubServices, Outcome> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", path.display());
+        Outcome::Trouble
+    })?;
+    let mut checked = flowc::script::read_bytes(&path.display().to_string(), bytes);
+    if let Some(script) = &checked.script {
+        // Only what the stubs name: the script's turns may have been written for another flow.
+        let stub_codes = [
+            Code::ScriptUnknownService,
+            Code::ScriptUnknownBranch,
+            Code::ScriptUnknownOutput,
+        ];
+        let stub_problems = flowc::script::check_against(script, ir)
+            .into_iter()
+            .filter(|d| stub_codes.contains(&d.code));
+        checked.diagnostics.extend(stub_problems);
+        flowc::diagnostic::sort_diagnostics(&mut checked.diagnostics);
+    }
+    eprint!("{}", checked.render(super::stderr_style()));
+    match checked.script {
+        Some(script) if !checked.has_errors() => Ok(StubServices::new(script.services)),
+        _ => Err(Outcome::Failed),
     }
 }
 
@@ -171,6 +187,7 @@ fn replay<F: Flow>(engine: &Engine<F>, source: &str, platform: PlatformArg) -> O
         }
     };
     let mut failed = false;
+    let mut ignored = IgnoredFields::default();
     for (index, line) in reader.lines().enumerate() {
         let number = index + 1;
         let line = match line {
@@ -183,6 +200,9 @@ fn replay<F: Flow>(engine: &Engine<F>, source: &str, platform: PlatformArg) -> O
         };
         if line.trim().is_empty() {
             continue;
+        }
+        for field in ignored.check(platform, &line) {
+            eprintln!("{}", describe(source, number, &field, platform));
         }
         if let Err(message) = play_line(engine, platform, &line) {
             eprintln!("error: {source}:{number}: {message}");

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Write};
 
-use flowc_runtime::chat::{ChatEvent, ChatRequest};
+use flowc_runtime::chat::{ChatEvent, ChatRequest, ContextItem, ContextValue};
 use flowc_runtime::phone::{IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
 use flowc_runtime::transaction::{Handled, Transaction, Variable};
 use flowc_runtime::{Engine, Flow};
@@ -11,7 +11,8 @@ use super::Outcome;
 use super::run::PlatformArg;
 
 const HELP: &str = "\
-type what the caller says, or:
+type what the caller says (matched to an intent with the sample utterances; `{placeholders}` in a sample
+fill the slots: `{size} please` + `large please` → size=large), or:
   /intent Name key=value…   send an intent with slots (phone)
   /dtmf 123                 send keypad digits (phone)
   /silence                  send NO_INPUT (phone)
@@ -89,7 +90,11 @@ fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option
                 text: line.to_string(),
             },
         };
-        serde_json::to_string(&ChatRequest::new(CALLER, SESSION, event))
+        let mut request = ChatRequest::new(CALLER, SESSION, event);
+        if !command.starts_with('/') {
+            request.context = chat_context(engine, line);
+        }
+        serde_json::to_string(&request)
     } else {
         let mut request = PhoneRequest::event(meta, PhoneEvent::Welcome);
         match command {
@@ -120,17 +125,73 @@ fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option
             _ => {
                 request.event = None;
                 request.text = Some(line.to_string());
-                let matched =
-                    flowc_runtime::matcher::match_intent(line, &engine.flow().info().intents);
-                request.intent = matched.map(IntentGuess::named);
-                if matched.is_none() {
-                    println!("  (no intent matched \"{line}\")");
+                let intents = &engine.flow().info().intents;
+                match flowc::utterance::understand(line, intents) {
+                    Some(understood) => {
+                        show_slots(&understood);
+                        request.intent = Some(IntentGuess::named(understood.intent));
+                        if !understood.slots.is_empty() {
+                            let slots = understood.slots.into_iter();
+                            request.slots =
+                                Some(Slots::List(slots.map(|(k, v)| Slot::new(k, v)).collect()));
+                        }
+                    }
+                    None => no_match(line, intents),
                 }
             }
         }
         serde_json::to_string(&request)
     };
     json.map(Some).map_err(|e| e.to_string())
+}
+
+/// Context items for a chat message: the slots its intent's samples fill, when the engine's matcher picks
+/// that intent too (the engine, not the simulator, matches chat text).
+fn chat_context<F: Flow>(engine: &Engine<F>, text: &str) -> Option<Vec<ContextItem>> {
+    let intents = &engine.flow().info().intents;
+    let understood = flowc::utterance::understand(text, intents)?;
+    let matched = flowc_runtime::matcher::match_intent(text, intents);
+    if understood.slots.is_empty() || matched != Some(understood.intent) {
+        return None;
+    }
+    show_slots(&understood);
+    let items = understood
+        .slots
+        .into_iter()
+        .map(|(key, value)| ContextItem {
+            key,
+            value: ContextValue::String(value),
+        });
+    Some(items.collect())
+}
+
+/// Says which sample filled which slots.
+fn show_slots(understood: &flowc::utterance::Understood<'_>) {
+    if let Some(sample) = understood.sample {
+        let slots: Vec<String> = understood
+            .slots
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!(
+            "  (\"{sample}\" of {}: {})",
+            understood.intent,
+            slots.join(" ")
+        );
+    }
+}
+
+/// Says that nothing matched, and why a sample made only of placeholders did not.
+fn no_match(line: &str, intents: &[flowc_runtime::IntentSamples]) {
+    println!("  (no intent matched \"{line}\")");
+    let only = flowc::utterance::placeholder_only(intents);
+    if let Some((intent, sample)) = only.first() {
+        let slot = sample.trim_matches(|c| c == '{' || c == '}');
+        println!(
+            "  (a sample made only of placeholders, like \"{sample}\" of {intent}, fits any text and never \
+             chooses an intent: send `/intent {intent} {slot}=…`)"
+        );
+    }
 }
 
 fn print_turn(turn: usize, tx: &Transaction, previous: &[Variable]) {

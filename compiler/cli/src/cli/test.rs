@@ -1,5 +1,6 @@
-//! `flowc test PATH`: plays conversation scripts with the interpreter and compares their transactions with
-//! the stored snapshots (`flowc::testing`, which a team's own tests use for the generated engine).
+//! `flowc test PATH`: checks conversation scripts against their flows, plays them with the interpreter and
+//! compares their transactions with the stored snapshots (`flowc::testing`, which a team's own tests use for
+//! the generated engine).
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use super::Outcome;
 /// Arguments of `flowc test`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scripts, or folders searched for them (YAML with `flow_file:` and `turns:`).
+    /// Scripts, or folders searched for them (YAML with a top-level `turns:` and no `flow:`).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Accept the new transactions as the snapshots.

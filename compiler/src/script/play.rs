@@ -1,240 +1,17 @@
-//! Conversation scripts: a caller's side of a conversation, service stubs, and optional assertions, played
-//! through an engine and compared with a stored snapshot of its transactions.
-//!
-//! ```yaml
-//! name: track a parcel by voice
-//! flow_file: ../parcel_tracking.yaml
-//! caller: "+4915100000001"
-//! snapshot: view                           # optional: `view` (default) or `full` transactions
-//! services:
-//!   lookupParcel: { branch: found, outputs: { parcelStatus: out for delivery } }
-//! turns:
-//!   - welcome
-//!   - say: where is my parcel
-//!   - intent: ProvideNumber
-//!     confidence: 0.94                      # optional: intent.confidence
-//!     intent_ranking:                       # optional: intentRanking, best first
-//!       - { intent: ProvideNumber, confidence: 0.94 }
-//!       - { intent: TrackParcel, confidence: 0.05 }
-//!     slots: { number: "12345678" }         # sent as [{"entity": "number", "value": "12345678"}]
-//!     expect: { state: tellStatus, prompt_contains: out for delivery, service_called: lookupParcel }
-//!   - hangup
-//! ```
+//! Playing a script: its turns as platform requests, through an engine, with the stubs answering its
+//! services and each turn's `expect` checked against the transaction.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use flowc_runtime::chat::{ChatEvent, ChatRequest};
 use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
 use flowc_runtime::transaction::{Handled, Response, Transaction};
 use flowc_runtime::{Engine, Flow};
-use serde::Deserialize;
 
+use super::{Expect, Script, Stubs, TurnEntry, TurnSpec};
 use crate::interpret::{ServiceError, ServiceReply, Services};
 use crate::ir;
-
-/// One conversation script.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Script {
-    /// What the conversation shows.
-    pub name: String,
-    /// The flow, relative to the script's folder.
-    pub flow_file: PathBuf,
-    /// `phoneV2` or `textchatV2`; the flow's first platform when absent.
-    #[serde(default)]
-    pub platform: Option<String>,
-    /// The caller's number (phone) or requester id (chat).
-    #[serde(default = "default_caller")]
-    pub caller: String,
-    /// The session id.
-    #[serde(default = "default_session")]
-    pub session: String,
-    /// Sets `callMeta.isPrivacyEnabled`.
-    #[serde(default)]
-    pub privacy: bool,
-    /// Service stubs by service name: one answer, or a list used in order (the last one repeats).
-    #[serde(default)]
-    pub services: BTreeMap<String, Stubs>,
-    /// What the snapshot stores: `view` (the conversation view, the default) or `full` (every transaction
-    /// as JSON).
-    #[serde(default)]
-    pub snapshot: Option<String>,
-    /// The caller's turns.
-    pub turns: Vec<TurnEntry>,
-    /// Where the script was read from (set by [`Script::load`]).
-    #[serde(skip)]
-    pub path: PathBuf,
-}
-
-fn default_caller() -> String {
-    "+4915100000001".into()
-}
-
-fn default_session() -> String {
-    "session-1".into()
-}
-
-/// One stub or several in order.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Stubs {
-    /// The same answer every time.
-    One(Stub),
-    /// Answers in order; the last repeats.
-    Many(Vec<Stub>),
-}
-
-/// A stubbed service answer.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Stub {
-    /// The branch answered.
-    #[serde(default)]
-    pub branch: Option<String>,
-    /// Output values by variable name.
-    #[serde(default)]
-    pub outputs: BTreeMap<String, String>,
-    /// A failure message instead of an answer (takes the error branch, T11).
-    #[serde(default)]
-    pub fail: Option<String>,
-}
-
-/// A turn: a bare word (`welcome`, `launch`, `silence`, `hangup`, `quit`) or a mapping.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum TurnEntry {
-    /// `- welcome` and friends.
-    Bare(String),
-    /// `- say: …`, `- intent: …`, `- dtmf: …`, with optional `expect`.
-    Full(Box<TurnSpec>),
-}
-
-/// A turn written as a mapping.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TurnSpec {
-    /// Utterance; its intent is found with the sample utterances (phone) or by the engine (chat).
-    #[serde(default)]
-    pub say: Option<String>,
-    /// An intent as the NLU would send it (phone).
-    #[serde(default)]
-    pub intent: Option<String>,
-    /// Slots for `intent`, by entity (sent as `{"entity": …, "value": …}`).
-    #[serde(default)]
-    pub slots: BTreeMap<String, String>,
-    /// The NLU's confidence in `intent` (`intent.confidence`).
-    #[serde(default)]
-    pub confidence: Option<f64>,
-    /// The NLU's ranking, best first (`intentRanking`).
-    #[serde(default)]
-    pub intent_ranking: Vec<Ranked>,
-    /// Utterance text sent with `intent`.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// Keypad digits (phone).
-    #[serde(default)]
-    pub dtmf: Option<String>,
-    /// An event: `welcome`, `launch`, `silence`, `hangup`, `quit`.
-    #[serde(default)]
-    pub event: Option<String>,
-    /// Assertions on this turn's transaction.
-    #[serde(default)]
-    pub expect: Option<Expect>,
-}
-
-/// One entry of a turn's `intent_ranking`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ranked {
-    /// The intent's name.
-    pub intent: String,
-    /// The NLU's confidence in it.
-    pub confidence: f64,
-}
-
-/// Assertions on one turn, in Rasa's spirit.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// The next state (block key, display name or id).
-    #[serde(default)]
-    pub state: Option<String>,
-    /// The intent name recorded.
-    #[serde(default)]
-    pub intent: Option<String>,
-    /// `locally`, `globally`, or `none` (nothing handled).
-    #[serde(default)]
-    pub handled: Option<String>,
-    /// Values of variables after the turn.
-    #[serde(default)]
-    pub variables: BTreeMap<String, String>,
-    /// Text the prompt (or a chat element) must contain.
-    #[serde(default)]
-    pub prompt_contains: Option<String>,
-    /// A service that must have been called in this turn.
-    #[serde(default)]
-    pub service_called: Option<String>,
-    /// Whether the conversation ends with this turn.
-    #[serde(default)]
-    pub ends: Option<bool>,
-}
-
-impl Script {
-    /// Reads a script.
-    pub fn load(path: &Path) -> Result<Script, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut script: Script = serde_saphyr::from_str(&text)
-            .map_err(|e| format!("{}: {}", path.display(), one_line(&e.to_string())))?;
-        script.path = path.to_path_buf();
-        Ok(script)
-    }
-
-    /// The flow file's path.
-    pub fn flow_path(&self) -> PathBuf {
-        self.path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&self.flow_file)
-    }
-
-    /// What the snapshot stores (`snapshot:`; the view unless it says `full`).
-    pub fn snapshot_kind(&self) -> crate::snapshot::Kind {
-        self.snapshot
-            .as_deref()
-            .and_then(crate::snapshot::Kind::parse)
-            .unwrap_or_default()
-    }
-
-    /// Where the snapshot of this script's transactions lives: `snapshots/<stem>.snap` beside it.
-    pub fn snapshot_path(&self) -> PathBuf {
-        let stem = self
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("snapshots")
-            .join(format!("{stem}.snap"))
-    }
-}
-
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// True when a YAML text is a conversation script (has top-level `turns:` and `flow_file:`).
-pub fn looks_like_script(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("turns:"))
-        && text.lines().any(|l| l.starts_with("flow_file:"))
-}
 
 /// Services answered from a script's stubs; records which were called.
 #[derive(Debug, Default)]
@@ -447,10 +224,8 @@ pub fn play<F: Flow>(
     calls: &dyn Fn() -> Vec<String>,
 ) -> Result<Played, String> {
     let chat = match script.platform.as_deref() {
-        Some("textchatV2") => true,
-        Some("phoneV2") => false,
+        Some("textchatV2" | "phoneV2") | None => script.is_chat(flow),
         Some(other) => return Err(format!("unknown platform `{other}`")),
-        None => !flow.supports(crate::ast::Platform::Phone),
     };
     let lines = requests(script, chat, flow)?;
     let mut played = Played {
