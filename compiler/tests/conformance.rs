@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Stub, StubServices, Stubs};
-use flowc_runtime::transaction::{Handled, Request, Transaction};
 use flowc_runtime::{
-    AnalyticsSink, Engine, EngineError, JsonLinesSink, MemorySink, TeeSink, problem,
+    AnalyticsSink, Engine, EngineError, Handled, JsonLinesSink, MemorySink, Request, TeeSink,
+    Transaction, problem,
 };
 use serde_json::{Value, json};
 

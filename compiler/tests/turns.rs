@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Stub, StubServices, Stubs};
-use flowc_runtime::transaction::{Handled, Response, Transaction};
-use flowc_runtime::{Engine, EngineError, MemorySink};
+use flowc_runtime::{Engine, EngineError, Handled, MemorySink, Response, Transaction};
 use serde_json::{Value, json};
 
 const PHONE_FLOW: &str = r#"

@@ -3,52 +3,41 @@
 //! A compiled flow answers Parloa webhook requests turn by turn and emits one
 //! analytics [`Transaction`] per turn, in the JSON format of Parloa's
 //! rule-based platform (field names and key order are what consumers parse).
-//! This crate holds what is the same for every flow:
-//!
-//! - [`phone`]: `phoneV2` requests and responses ([`PhoneRequest`],
-//!   [`PhoneResponse`]); a received request keeps every field it carried, in
-//!   its order ([`Received`]), so the transaction echoes it as sent.
-//! - [`chat`]: Textchat V2 requests and responses ([`ChatRequest`],
-//!   [`ChatResponse`]).
-//! - [`transaction`]: the per-turn analytics record ([`Transaction`]).
-//! - [`clock`]: wall and elapsed time and ISO-8601 formatting, with a
-//!   deterministic variant for snapshots ([`FixedClock`]).
-//! - [`ids`]: `transactionId` and `userContextId` generation
-//!   ([`ObjectIdSource`], and [`SequentialIds`] for snapshots).
-//! - [`sink`]: where transactions go ([`JsonLinesSink`], [`MemorySink`],
-//!   [`TeeSink`]).
-//! - [`store`]: conversation state per session and user-lifetime variables
-//!   per requester and release ([`InMemoryStore`], [`InMemoryUserStore`]).
-//! - [`engine`]: the turn loop ([`Engine`]), including the conversations
-//!   flowc ends itself ([`Engine::end_phone_conversation`]).
-//! - [`privacy`]: masking of personal data for the whole conversation once a
-//!   request sets `isPrivacyEnabled`.
-//! - `webhook` (feature `http`): the Analytics Webhook sink, batched JSON
-//!   arrays over HTTP with a durable on-disk spool (`WebhookSink`).
+//! This crate holds what is the same for every flow: the turn loop
+//! ([`Engine`]), `phoneV2` and Textchat V2 requests and responses
+//! ([`PhoneRequest`], [`ChatRequest`]; a received request keeps every field it
+//! carried, in its order, in [`Received`]), the transaction, where
+//! transactions go ([`AnalyticsSink`]), where conversations live
+//! ([`SessionStore`], [`UserStore`]), clocks and id sources, privacy masking
+//! ([`Redact`]), and the [`Flow`] trait a compiled flow implements. Every
+//! public item is at the crate root, except the transaction problem kinds
+//! ([`problem`]) and the Analytics Webhook (`webhook`, feature `http`).
 //!
 //! Dependencies: serde, serde_json (with `preserve_order`, for the request
 //! echo) and foldhash; ureq only with the `http` feature.
 
-pub mod chat;
-pub mod clock;
-pub mod conversation;
-pub mod dispatch;
-pub mod engine;
-pub mod flow;
+mod chat;
+mod clock;
+mod conversation;
+mod dispatch;
+mod engine;
+mod flow;
 #[cfg(feature = "http")]
-pub mod http_services;
-pub mod ids;
-pub mod json;
-pub mod matcher;
-pub mod pattern;
-pub mod phone;
-pub mod privacy;
+mod http_services;
+mod ids;
+mod json;
+mod matcher;
+mod pattern;
+mod phone;
+mod privacy;
 mod received;
-pub mod services;
-pub mod sink;
-pub mod store;
-pub mod transaction;
-pub mod value;
+mod services;
+mod sink;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod transaction;
+mod value;
 #[cfg(feature = "http")]
 pub mod webhook;
 
@@ -60,7 +49,10 @@ pub use clock::{
     Clock, FixedClock, Iso8601Ms, Mark, SystemClock, format_iso8601_ms, parse_iso8601_ms,
 };
 pub use conversation::Conversation;
-pub use engine::{Engine, EngineError, Turn, TurnBuffer};
+pub use engine::{
+    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError,
+    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, WELCOME_INTENT,
+};
 pub use flow::{
     BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Said, Scope, ServiceResult, StateIx,
     Step, TurnContext, TurnInput, View,
@@ -87,15 +79,35 @@ pub use transaction::{
 #[cfg(feature = "http")]
 pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, WebhookStats};
 
-/// What generated code names by absolute path. Not a public API: it changes with the generator.
+/// What generated code, the interpreter and the code generator name by absolute path: the support modules
+/// (JSON writing, value semantics, intent dispatch and matching, patterns) and the items generated code
+/// uses. Not a public API: it changes with the generator, in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::dispatch;
+    /// Intent lookup tables: built by the code generator, probed by generated code.
+    pub mod dispatch {
+        pub use crate::dispatch::*;
+    }
+    /// Writing JSON by hand, byte for byte what serde_json writes.
+    pub mod json {
+        pub use crate::json::*;
+    }
+    /// The utterance matcher that stands in for NLU.
+    pub mod matcher {
+        pub use crate::matcher::*;
+    }
+    /// DTMF and `matches()` patterns.
+    pub mod pattern {
+        pub use crate::pattern::*;
+    }
+    /// What expressions mean at run time.
+    pub mod value {
+        pub use crate::value::*;
+    }
     pub use crate::flow::{
         BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
         Step, TurnContext, View,
     };
-    pub use crate::json;
     pub use crate::matcher::IntentSamples;
     pub use crate::pattern::Pattern;
     pub use crate::phone::SipHeader;

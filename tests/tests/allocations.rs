@@ -1,8 +1,7 @@
 //! A generated engine's turn allocates nothing once its buffers are warm: dispatch, conditions, sets,
 //! prompts and the transaction all reuse the conversation's strings and the turn buffer.
 
-use flowc_runtime::phone::PhoneRequest;
-use flowc_runtime::{DiscardSink, Engine, Flow, NoServices, TurnBuffer};
+use flowc_runtime::{DiscardSink, Engine, Flow, NoServices, PhoneRequest, TurnBuffer};
 use flowc_tests::conversations::conversation;
 use flowc_tests::dispatch_heavy;
 

@@ -16,12 +16,12 @@ use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::conversation::Conversation;
 use crate::flow::{Flow, Said, TurnInput};
 use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
-use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
+use crate::phone::{PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, MemorySink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 use crate::transaction::{Platform, Transaction};
 
-pub use turn::Event;
+pub(crate) use turn::Event;
 
 /// The intent name of a HANGUP or chat quit (T4, T7).
 pub const END_CONVERSATION_INTENT: &str = "PARLOA.EndConversation";
@@ -499,18 +499,4 @@ fn read_back<R: serde::de::DeserializeOwned>(
         transaction,
         sink_error: buffer.sink_error.take(),
     })
-}
-
-/// A call meta for tests and the simulator.
-pub fn call_meta(session: &str, caller: &str) -> CallMeta {
-    CallMeta {
-        instance_id: None,
-        call_id: Some(session.to_string()),
-        caller_id: Some(caller.to_string()),
-        session_id: Some(session.to_string()),
-        customer_id: None,
-        production: Some(false),
-        is_privacy_enabled: Some(false),
-        received: Default::default(),
-    }
 }

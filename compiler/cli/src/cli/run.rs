@@ -6,11 +6,9 @@ use std::sync::Arc;
 
 use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
-use flowc_runtime::sink::{AnalyticsSink, JsonLinesSink};
-use flowc_runtime::transaction::Transaction;
 use flowc_runtime::{
-    DynamicServices, Engine, Flow, HttpServices, MemorySink, ServiceError, ServiceReply,
-    TurnContext,
+    AnalyticsSink, DynamicServices, Engine, Flow, HttpServices, JsonLinesSink, MemorySink,
+    ServiceError, ServiceReply, Transaction, TurnContext,
 };
 
 use super::Outcome;

@@ -2,10 +2,10 @@
 
 use std::io::{BufRead, Write};
 
-use flowc_runtime::chat::{ChatEvent, ChatRequest};
-use flowc_runtime::phone::{IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
-use flowc_runtime::transaction::{Handled, Transaction, Variable};
-use flowc_runtime::{Engine, Flow};
+use flowc_runtime::{
+    ChatEvent, ChatRequest, Engine, Flow, Handled, IntentGuess, PhoneEvent, PhoneRequest, Slot,
+    Slots, Transaction, Variable,
+};
 
 use super::Outcome;
 use super::run::PlatformArg;
@@ -76,7 +76,7 @@ pub fn run<F: Flow>(engine: &Engine<F>, platform: PlatformArg) -> Outcome {
 }
 
 fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option<String>, String> {
-    let meta = flowc_runtime::engine::call_meta(SESSION, CALLER);
+    let meta = flowc_runtime::testing::call_meta(SESSION, CALLER);
     let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
     let json = if chat {
         let event = match command {
@@ -120,8 +120,10 @@ fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option
             _ => {
                 request.event = None;
                 request.text = Some(line.to_string());
-                let matched =
-                    flowc_runtime::matcher::match_intent(line, &engine.flow().info().intents);
+                let matched = flowc_runtime::__private::matcher::match_intent(
+                    line,
+                    &engine.flow().info().intents,
+                );
                 request.intent = matched.map(IntentGuess::named);
                 if matched.is_none() {
                     println!("  (no intent matched \"{line}\")");
