@@ -803,7 +803,12 @@ fn t16_conversations_are_keyed_by_session() {
     let tell = ir.states.iter().position(|s| s.name == "tell").unwrap();
     let held = |key: &str| {
         flowc_runtime::SessionStore::update(store, key, |c| {
-            (c.state, c.active, c.turns, c.vars[number].clone())
+            (
+                c.state(),
+                c.is_active(),
+                c.turns(),
+                c.vars()[number].clone(),
+            )
         })
         .unwrap_or_else(|| panic!("no conversation `{key}` in the store"))
     };
