@@ -122,7 +122,7 @@ fn engine_with(
 ) -> (Engine<Interpreter<StubServices>>, Arc<MemorySink>) {
     let (ir, _) = flowc::compile_source("turns.yaml", yaml)
         .unwrap_or_else(|c| panic!("{}", c.render(flowc::render::Style::Plain)));
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(Interpreter::new(ir, services))
         .deterministic()
         .with_shared_sink(sink.clone());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
 use flowc_runtime::{
-    AnalyticsSink, DynamicServices, Engine, Flow, HttpServices, JsonLinesSink, MemorySink,
+    AnalyticsSink, DiscardSink, DynamicServices, Engine, Flow, HttpServices, JsonLinesSink,
     ServiceError, ServiceReply, Transaction, TurnContext,
 };
 
@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Outcome {
             }
         },
         None if args.requests.is_some() => Arc::new(JsonLinesSink::new(std::io::stdout())),
-        None => Arc::new(MemorySink::new()),
+        None => Arc::new(DiscardSink),
     };
     let Some((sink, webhook)) = super::webhook::attach(&args.webhook, sink) else {
         return Outcome::Trouble;
