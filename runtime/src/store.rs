@@ -24,6 +24,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Conversation state keyed by session (`callMeta.sessionId` on phone,
 /// `sessionId` on chat).
+///
+/// Closure based: the engine changes the state in place, and nothing is
+/// cloned per turn.
 pub trait SessionStore<S>: Send + Sync {
     /// Run `f` on the state of `key`, creating it with `init` first if the
     /// session is new. Turns of the same session are serialized.
