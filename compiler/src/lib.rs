@@ -31,7 +31,6 @@ use std::path::Path;
 
 pub use builder::{BuildError, Builder, Generated};
 pub use diagnostic::{Code, Diagnostic, Severity, Span};
-pub use flowc_runtime::pattern;
 
 /// A flow file after parsing and analysis.
 #[derive(Debug, Clone)]

@@ -5,8 +5,8 @@
 //! This stands in for Parloa's NLU only in `flowc run`. The engine's own matcher (chat messages, phone text
 //! without an intent) fills no slots, so conversation scripts and generated bots behave as before.
 
+use flowc_runtime::__private::matcher::match_intent;
 use flowc_runtime::IntentSamples;
-use flowc_runtime::matcher::match_intent;
 
 /// Texts longer than this many words are not searched for placeholders: a typed line is short, and the
 /// search costs the square of the words for each sample.

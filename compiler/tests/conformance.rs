@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Stub, StubServices, Stubs};
-use flowc_runtime::transaction::{Handled, Request, Transaction};
 use flowc_runtime::{
-    AnalyticsSink, Engine, EngineError, JsonLinesSink, MemorySink, TeeSink, problem,
+    AnalyticsSink, Engine, EngineError, Handled, JsonLinesSink, MemorySink, Request, TeeSink,
+    Transaction, problem,
 };
 use serde_json::{Value, json};
 
@@ -150,7 +150,7 @@ impl Receiver {
 /// byte each of them holds or received.
 fn play_audited_call(privacy_on_welcome: bool) -> Vec<(&'static str, Vec<u8>)> {
     let dir = tempdir(if privacy_on_welcome { "on" } else { "off" });
-    let memory = Arc::new(MemorySink::new());
+    let memory = Arc::new(MemorySink::unbounded());
     let lines_path = dir.join("transactions.jsonl");
     let lines = JsonLinesSink::new(std::fs::File::create(&lines_path).expect("creates the file"));
     let receiver = Receiver::start();
@@ -256,7 +256,7 @@ fn a_service_failure_text_is_masked_in_a_privacy_call() {
         fail: Some("no account FAIL-PLANT-09".into()),
         ..Stub::default()
     };
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(interpreter(AUDIT_FLOW, &[("lookup", failing)]))
         .deterministic()
         .with_shared_sink(Arc::clone(&sink) as Arc<dyn AnalyticsSink>);
@@ -320,7 +320,7 @@ fn the_real_transactions_request_is_echoed_byte_for_byte() {
 
 #[test]
 fn a_new_welcome_on_an_open_conversation_ends_it_as_if_hung_up() {
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(interpreter(
         AUDIT_FLOW,
         &[(
@@ -390,7 +390,7 @@ fn chat_requests_other_than_chat_v1_are_refused() {
 
 #[test]
 fn the_application_can_end_an_open_conversation_as_if_hung_up() {
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(interpreter(AUDIT_FLOW, &[]))
         .deterministic()
         .with_shared_sink(Arc::clone(&sink) as Arc<dyn AnalyticsSink>);
@@ -435,7 +435,7 @@ fn the_application_can_end_an_open_conversation_as_if_hung_up() {
 
 #[test]
 fn a_chat_launch_on_an_open_chat_ends_it_as_if_the_user_quit() {
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(interpreter(AUDIT_FLOW, &[]))
         .deterministic()
         .with_shared_sink(Arc::clone(&sink) as Arc<dyn AnalyticsSink>);

@@ -103,11 +103,16 @@ fn script_fixtures_with_shape_errors_fail_the_script_schema() {
     let mut checked = 0;
     for path in yaml_files(&repo().join("compiler/tests/fixtures/bad_scripts")) {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let expect = text.lines().find(|l| l.starts_with("# expect:")).unwrap_or_default();
+        let expect = text
+            .lines()
+            .find(|l| l.starts_with("# expect:"))
+            .unwrap_or_default();
         if !SHAPE.iter().any(|code| expect.contains(code)) {
             continue;
         }
-        let Some(value) = as_json(&path) else { continue };
+        let Some(value) = as_json(&path) else {
+            continue;
+        };
         assert!(
             !problems(&scripts, &value).is_empty(),
             "{} has a shape error ({expect}) the schema accepts",

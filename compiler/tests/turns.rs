@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Stub, StubServices, Stubs};
-use flowc_runtime::transaction::{Handled, Response, Transaction};
-use flowc_runtime::{Engine, EngineError, MemorySink};
+use flowc_runtime::{Engine, EngineError, Handled, MemorySink, Response, Transaction};
 use serde_json::{Value, json};
 
 const PHONE_FLOW: &str = r#"
@@ -123,7 +122,7 @@ fn engine_with(
 ) -> (Engine<Interpreter<StubServices>>, Arc<MemorySink>) {
     let (ir, _) = flowc::compile_source("turns.yaml", yaml)
         .unwrap_or_else(|c| panic!("{}", c.render(flowc::render::Style::Plain)));
-    let sink = Arc::new(MemorySink::new());
+    let sink = Arc::new(MemorySink::unbounded());
     let engine = Engine::new(Interpreter::new(ir, services))
         .deterministic()
         .with_shared_sink(sink.clone());
@@ -804,7 +803,12 @@ fn t16_conversations_are_keyed_by_session() {
     let tell = ir.states.iter().position(|s| s.name == "tell").unwrap();
     let held = |key: &str| {
         flowc_runtime::SessionStore::update(store, key, |c| {
-            (c.state, c.active, c.turns, c.vars[number].clone())
+            (
+                c.state(),
+                c.is_active(),
+                c.turns(),
+                c.vars()[number].clone(),
+            )
         })
         .unwrap_or_else(|| panic!("no conversation `{key}` in the store"))
     };

@@ -28,11 +28,11 @@
 //!         end: { say: "Goodbye!" }
 //! "#);
 //!
-//! use flowc_runtime::{Dynamic, Engine, NoServices, PhoneEvent, PhoneRequest};
+//! use flowc_runtime::{Dynamic, Engine, NoServices};
 //!
 //! let engine = Engine::new(greeter::Flow::new(Dynamic(NoServices)));
-//! let call = flowc_runtime::engine::call_meta("session-1", "+4930000000");
-//! let turn = engine.handle_phone(PhoneRequest::event(call, PhoneEvent::Welcome)).unwrap();
+//! let welcome = r#"{"callMeta": {"sessionId": "session-1", "callerId": "+4930000000"}, "event": "WELCOME"}"#;
+//! let turn = engine.handle_phone_json(welcome).unwrap();
 //! assert_eq!(turn.response.prompt, "Hello!");
 //! ```
 //!

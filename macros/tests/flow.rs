@@ -46,7 +46,7 @@ dialogs:
 flowc_macros::flow!("tests/flows/ok.yaml");
 
 fn meta() -> CallMeta {
-    flowc_runtime::engine::call_meta("session-1", "+490000000")
+    flowc_runtime::testing::call_meta("session-1", "+490000000")
 }
 
 fn welcome() -> PhoneRequest {

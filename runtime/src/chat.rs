@@ -1,13 +1,5 @@
-//! Parloa Textchat V2 (`textchatV2`) request and response bodies.
-//!
-//! Mirrors `TextchatV2RequestBody` and `TextchatV2ResponseBody` of Parloa's
-//! published OpenAPI document. Key order follows the document's examples:
-//! requests `apiVersion, requesterId, sessionId, context, event`; responses
-//! `apiVersion, requesterId, sessionId, releaseId, conversationId,
-//! transactionId, endConversation, responseElements`. Optional fields are
-//! skipped when absent. Unknown request fields are ignored rather than
-//! rejected (the spec says `additionalProperties: false`; being lenient on
-//! input costs nothing and keeps old bots answering new clients).
+//! Parloa Textchat V2 (`textchatV2`) request and response bodies, as in Parloa's published OpenAPI
+//! document (see [`ChatRequest`] and [`ChatResponse`]).
 
 use std::fmt;
 
@@ -109,6 +101,11 @@ pub struct ContextItem {
 }
 
 /// `TextchatV2RequestBody`: one chat turn sent to the bot.
+///
+/// Keys are written in the order of the OpenAPI document's examples: `apiVersion, requesterId, sessionId,
+/// context, event`; optional fields are skipped when absent. Unknown request fields are ignored rather than
+/// rejected (the spec says `additionalProperties: false`; being lenient on input costs nothing and keeps
+/// old bots answering new clients).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequest {
@@ -290,6 +287,10 @@ impl Serialize for ResponseElement {
 }
 
 /// `TextchatV2ResponseBody`: the bot's answer to one chat turn.
+///
+/// Keys are written in the order of the OpenAPI document's examples: `apiVersion, requesterId, sessionId,
+/// releaseId, conversationId, transactionId, endConversation, responseElements`; optional fields are
+/// skipped when absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatResponse {

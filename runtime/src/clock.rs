@@ -3,15 +3,15 @@
 //! The engine takes a [`Clock`] and an [`IdSource`]; production uses
 //! [`SystemClock`] and [`ObjectIdSource`], tests and snapshots use
 //! [`FixedClock`] and [`SequentialIds`] so the same conversation gives the
-//! same bytes. The id sources live in [`crate::ids`] and are re-exported here
-//! so `clock::IdSource` and friends keep working.
+//! same bytes. The id sources live in [`crate::ids`].
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-pub use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
+#[cfg(doc)]
+use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
 
 const MS_PER_DAY: u64 = 86_400_000;
 

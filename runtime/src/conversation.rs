@@ -4,44 +4,67 @@ use crate::flow::{BlockIx, StateIx};
 
 /// Where a subdialog returns to (T14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// Target after `exit: success`.
-    pub success: Option<BlockIx>,
+    pub(crate) success: Option<BlockIx>,
     /// Target after `exit: failure`.
-    pub failure: Option<BlockIx>,
+    pub(crate) failure: Option<BlockIx>,
 }
 
 /// One conversation between turns: kept in a [`SessionStore`](crate::SessionStore) under its session key.
+///
+/// Opaque: only the engine changes it, and a store keeps it as it is. The accessors are for tests and for
+/// looking into a store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation<V> {
     /// The state the caller is in.
-    pub state: StateIx,
+    pub(crate) state: StateIx,
     /// False before the first turn and after the conversation ended (T5).
-    pub active: bool,
+    pub(crate) active: bool,
     /// The variables.
-    pub vars: V,
+    pub(crate) vars: V,
     /// Turns since the conversation started.
-    pub turns: u32,
+    pub(crate) turns: u32,
     /// Silent turns in a row (T9).
-    pub silent: u32,
+    pub(crate) silent: u32,
     /// Subdialog return points, innermost last.
-    pub stack: Vec<Frame>,
+    pub(crate) stack: Vec<Frame>,
     /// How often each state was entered, for prompt rotation (only states with several prompts).
-    pub entries: Vec<(StateIx, u32)>,
+    pub(crate) entries: Vec<(StateIx, u32)>,
     /// The conversation's analytics id; kept across the reset so a trailing HANGUP shares it.
-    pub user_context_id: String,
+    pub(crate) user_context_id: String,
     /// A request of this conversation had `isPrivacyEnabled: true`: every later transaction is masked.
     /// Kept across the reset like `user_context_id`, so the HANGUP after a bot-ended call is masked too.
-    pub private: bool,
+    pub(crate) private: bool,
     /// `context.lastServiceCallError`.
-    pub last_service_error: String,
+    pub(crate) last_service_error: String,
     /// `context.lastServiceCallStatus`.
-    pub last_service_status: String,
+    pub(crate) last_service_status: String,
 }
 
 impl<V> Conversation<V> {
+    /// The state the caller is in (an index into the flow's states; 0 is the Start Conversation block).
+    pub fn state(&self) -> StateIx {
+        self.state
+    }
+
+    /// Whether the conversation has started and not ended.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The flow's variables as the last turn left them.
+    pub fn vars(&self) -> &V {
+        &self.vars
+    }
+
+    /// Turns since the conversation started.
+    pub fn turns(&self) -> u32 {
+        self.turns
+    }
+
     /// A conversation that has not started.
-    pub fn new(vars: V) -> Self {
+    pub(crate) fn new(vars: V) -> Self {
         Conversation {
             state: 0,
             active: false,
@@ -58,7 +81,7 @@ impl<V> Conversation<V> {
     }
 
     /// Counts an entry into `state` and returns the prompt index to play.
-    pub fn enter(&mut self, state: StateIx, prompts: u32) -> u32 {
+    pub(crate) fn enter(&mut self, state: StateIx, prompts: u32) -> u32 {
         if prompts <= 1 {
             return 0;
         }
@@ -75,7 +98,7 @@ impl<V> Conversation<V> {
     }
 
     /// The prompt index a state shows now (for replaying on no-input).
-    pub fn current_prompt(&self, state: StateIx, prompts: u32) -> u32 {
+    pub(crate) fn current_prompt(&self, state: StateIx, prompts: u32) -> u32 {
         if prompts <= 1 {
             return 0;
         }
@@ -88,7 +111,7 @@ impl<V> Conversation<V> {
 
     /// Ends the conversation (T5): back to the start, counters and stack cleared. Variables are reset by the
     /// engine, which knows their lifetimes.
-    pub fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.state = 0;
         self.active = false;
         self.turns = 0;

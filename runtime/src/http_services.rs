@@ -1,12 +1,4 @@
-//! HTTP services (feature `http`): Parloa's service contract over a blocking client.
-//!
-//! Each call POSTs `{"input": {name: value, …}, "context": {sessionId, callerId, platform, turnCount}}` with
-//! every input as a string. A `200` whose body is `{"choice": branch, "output": {name: value, …}}` selects the
-//! branch and assigns the outputs (non-string outputs are written as their JSON text). Anything else — another
-//! status, a malformed body, a timeout, a refused connection — is a failure, which takes the block's `error`
-//! branch or the global `on_error` (T11), with `context.lastServiceCallStatus` set to the HTTP status,
-//! `timeout` or `error`, and `context.lastServiceCallError` to the reason. Timeouts, `429` and `502`–`504` are
-//! retried as often as the endpoint's `retries` allow, after 50 ms, 100 ms, 200 ms …
+//! HTTP services (feature `http`): Parloa's service contract over a blocking client (see [`HttpServices`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -17,6 +9,14 @@ use crate::flow::TurnContext;
 use crate::services::{DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply};
 
 /// Calls HTTP endpoints; services without one go to a fallback (by default: a failure).
+///
+/// Each call POSTs `{"input": {name: value, …}, "context": {sessionId, callerId, platform, turnCount}}` with
+/// every input as a string. A `200` whose body is `{"choice": branch, "output": {name: value, …}}` selects the
+/// branch and assigns the outputs (non-string outputs are written as their JSON text). Anything else — another
+/// status, a malformed body, a timeout, a refused connection — is a failure, which takes the block's `error`
+/// branch or the global `on_error` (T11), with `context.lastServiceCallStatus` set to the HTTP status,
+/// `timeout` or `error`, and `context.lastServiceCallError` to the reason. Timeouts, `429` and `502`–`504` are
+/// retried as often as the endpoint's `retries` allow, after 50 ms, 100 ms, 200 ms …
 pub struct HttpServices<F: DynamicServices = NoServices> {
     endpoints: HashMap<String, (HttpEndpoint, ureq::Agent)>,
     fallback: F,

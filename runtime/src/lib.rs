@@ -1,55 +1,110 @@
-//! Runtime data layer for flows compiled by `flowc`.
+//! The runtime of flows compiled by `flowc`.
 //!
-//! A compiled flow answers Parloa webhook requests turn by turn and emits one
-//! analytics [`Transaction`] per turn, in the JSON format of Parloa's
-//! rule-based platform (field names and key order are what consumers parse).
-//! This crate holds what is the same for every flow:
+//! A compiled flow answers Parloa webhook requests turn by turn and emits one analytics [`Transaction`] per
+//! turn, in the JSON format of Parloa's rule-based platform (field names and key order are what consumers
+//! parse). This crate holds what is the same for every flow. Its public API, by what you do with it (every
+//! item is at the crate root, except the problem kinds in [`problem`], the Analytics Webhook's `webhook`
+//! module and the `testing` module):
 //!
-//! - [`phone`]: `phoneV2` requests and responses ([`PhoneRequest`],
-//!   [`PhoneResponse`]); a received request keeps every field it carried, in
-//!   its order ([`Received`]), so the transaction echoes it as sent.
-//! - [`chat`]: Textchat V2 requests and responses ([`ChatRequest`],
-//!   [`ChatResponse`]).
-//! - [`transaction`]: the per-turn analytics record ([`Transaction`]).
-//! - [`clock`]: wall and elapsed time and ISO-8601 formatting, with a
-//!   deterministic variant for snapshots ([`FixedClock`]).
-//! - [`ids`]: `transactionId` and `userContextId` generation
-//!   ([`ObjectIdSource`], and [`SequentialIds`] for snapshots).
-//! - [`sink`]: where transactions go ([`JsonLinesSink`], [`MemorySink`],
-//!   [`TeeSink`]).
-//! - [`store`]: conversation state per session and user-lifetime variables
-//!   per requester and release ([`InMemoryStore`], [`InMemoryUserStore`]).
-//! - [`engine`]: the turn loop ([`Engine`]), including the conversations
-//!   flowc ends itself ([`Engine::end_phone_conversation`]).
-//! - [`privacy`]: masking of personal data for the whole conversation once a
-//!   request sets `isPrivacyEnabled`.
-//! - `webhook` (feature `http`): the Analytics Webhook sink, batched JSON
-//!   arrays over HTTP with a durable on-disk spool (`WebhookSink`).
+//! # Play a turn
 //!
-//! Dependencies: serde, serde_json (with `preserve_order`, for the request
-//! echo), foldhash and `flowc-runtime-macros` (`include_flow!`, itself
-//! without dependencies); ureq only with the `http` feature.
+//! - [`Engine`] plays the conversations of one flow: [`Engine::new`] over a generated flow
+//!   (`<flow>::Flow::new(services)`) or the interpreter, then [`Engine::handle_phone`] /
+//!   [`Engine::handle_chat`] (or their `_json` twins), which give back a [`Turn`] of structs. On a hot path,
+//!   [`Engine::play_phone`] / [`Engine::play_chat`] write the response and the transaction as JSON into a
+//!   [`TurnBuffer`] kept per thread, allocating nothing once warm. [`Engine::end_phone_conversation`] /
+//!   [`Engine::end_chat_conversation`] end an open conversation as if hung up (idle expiry). A request that
+//!   cannot be played is an [`EngineError`].
+//! - phoneV2: [`PhoneRequest`] ([`CallMeta`], [`PhoneEvent`], [`IntentGuess`], [`IntentId`], [`Slots`],
+//!   [`Slot`]) and [`PhoneResponse`] ([`CallControlMessage`], [`SipHeader`], [`CustomStt`]).
+//! - Textchat V2: [`ChatRequest`] ([`ChatEvent`], [`ContextItem`], [`ContextValue`], [`CHAT_API_VERSION`])
+//!   and [`ChatResponse`] ([`ResponseElement`], [`CardImage`], [`CardImageSource`]).
+//! - [`Received`]: the fields of a received request beyond the typed ones, and the order of all keys, so
+//!   the transaction echoes the request as sent.
+//!
+//! # Read transactions
+//!
+//! [`Transaction`] and its parts: [`Request`], [`Response`], [`Platform`], [`IntentRecord`], [`Handled`],
+//! [`StateRef`], [`Variable`], [`Meta`], [`Issues`], [`AffectedStep`], [`SessionBefore`], [`Problem`] (its
+//! kinds in [`problem`]), [`CowStr`]. The intent names flowc reports for events: [`WELCOME_INTENT`],
+//! [`END_CONVERSATION_INTENT`], [`NO_INPUT_INTENT`], [`DTMF_INTENT`], [`FALLBACK_INTENT`].
+//!
+//! # Configure where transactions go
+//!
+//! [`Engine::with_sink`] / [`Engine::with_shared_sink`] take an [`AnalyticsSink`]: [`JsonLinesSink`],
+//! [`MemorySink`] (bounded with [`MemorySink::with_capacity`], or [`MemorySink::unbounded`] by choice),
+//! [`TeeSink`] (several at once), [`DiscardSink`]; a failure is a [`SinkError`]. An engine given no sink
+//! discards its transactions, so its memory does not grow with its turns. With the `http` feature,
+//! `WebhookSink` posts them to an Analytics Webhook (`WebhookConfig`, `WebhookEndpoint`, `WebhookStats`,
+//! `WebhookError`; the module `webhook` adds the retry and sync policies and the replay of a spool).
+//! [`Engine::with_release`] overrides the reported release, [`Engine::with_step_budget`] the runaway guard
+//! ([`DEFAULT_STEP_BUDGET`]).
+//!
+//! # Store conversations
+//!
+//! A [`SessionStore`] keeps each session's [`Conversation`] (opaque: read it with
+//! [`Conversation::state`], [`Conversation::vars`] and friends); [`InMemoryStore`] by default, another with
+//! [`Engine::with_store`]. A [`UserStore`] keeps user-lifetime variables per requester and release;
+//! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`].
+//!
+//! # Call services
+//!
+//! A generated flow takes its own typed `Services` trait. Services called by name implement
+//! [`DynamicServices`] (answering a [`ServiceReply`] or a [`ServiceError`]) and become a flow's services
+//! through [`Dynamic`]; [`NoServices`] has none. A service sees the conversation's [`TurnContext`]. With the
+//! `http` feature, `HttpServices` calls the [`HttpEndpoint`]s a flow declares.
+//!
+//! # Privacy
+//!
+//! Once a request of a conversation sets `isPrivacyEnabled`, the engine masks that conversation's
+//! transactions; [`Redact`] says exactly what is masked (with [`MASK`]) and masks values of your own.
+//!
+//! # Deterministic tests
+//!
+//! [`Engine::deterministic`] fixes time and ids so the same requests give the same bytes: [`FixedClock`]
+//! and [`SequentialIds`], or any [`Clock`] / [`IdSource`] through [`Engine::with_clock`] /
+//! [`Engine::with_ids`] (in production [`SystemClock`] and [`ObjectIdSource`]; [`Mark`] is a clock's
+//! elapsed-time mark). Timestamps: [`Iso8601Ms`], [`format_iso8601_ms`], [`parse_iso8601_ms`]. The `testing`
+//! feature adds helpers for code that plays the platform's part (`testing::call_meta`).
+//!
+//! # Implement a flow (generated code and the interpreter)
+//!
+//! [`Flow`] is the contract between the turn loop and a flow, with what it exchanges with the engine:
+//! [`FlowInfo`], [`IntentSamples`], [`StateIx`], [`BlockIx`], [`HandlerIx`], [`Step`], [`Outcome`],
+//! [`ServiceResult`], [`Scope`], [`View`], [`TurnInput`], [`ContextField`], [`Said`]. [`include_flow!`]
+//! includes the module `flowc::Builder` generated for a flow.
+//!
+//! # Not API
+//!
+//! `__private`, hidden from these docs, holds what generated code, the interpreter and the code generator
+//! name by path (JSON writing, value semantics, intent dispatch and matching, patterns). It changes with
+//! the generator in any release: do not name it.
+//!
+//! Dependencies: serde, serde_json (with `preserve_order`, for the request echo), foldhash and
+//! `flowc-runtime-macros` (`include_flow!`, itself without dependencies); ureq only with the `http` feature.
 
-pub mod chat;
-pub mod clock;
-pub mod conversation;
-pub mod dispatch;
-pub mod engine;
-pub mod flow;
+mod chat;
+mod clock;
+mod conversation;
+mod dispatch;
+mod engine;
+mod flow;
 #[cfg(feature = "http")]
-pub mod http_services;
-pub mod ids;
-pub mod json;
-pub mod matcher;
-pub mod pattern;
-pub mod phone;
-pub mod privacy;
+mod http_services;
+mod ids;
+mod json;
+mod matcher;
+mod pattern;
+mod phone;
+mod privacy;
 mod received;
-pub mod services;
-pub mod sink;
-pub mod store;
-pub mod transaction;
-pub mod value;
+mod services;
+mod sink;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod transaction;
+mod value;
 #[cfg(feature = "http")]
 pub mod webhook;
 
@@ -61,7 +116,10 @@ pub use clock::{
     Clock, FixedClock, Iso8601Ms, Mark, SystemClock, format_iso8601_ms, parse_iso8601_ms,
 };
 pub use conversation::Conversation;
-pub use engine::{Engine, EngineError, Turn, TurnBuffer};
+pub use engine::{
+    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError,
+    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, WELCOME_INTENT,
+};
 pub use flow::{
     BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Said, Scope, ServiceResult, StateIx,
     Step, TurnContext, TurnInput, View,
@@ -88,15 +146,35 @@ pub use transaction::{
 #[cfg(feature = "http")]
 pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, WebhookStats};
 
-/// What generated code names by absolute path. Not a public API: it changes with the generator.
+/// What generated code, the interpreter and the code generator name by absolute path: the support modules
+/// (JSON writing, value semantics, intent dispatch and matching, patterns) and the items generated code
+/// uses. Not a public API: it changes with the generator, in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::dispatch;
+    /// Intent lookup tables: built by the code generator, probed by generated code.
+    pub mod dispatch {
+        pub use crate::dispatch::*;
+    }
+    /// Writing JSON by hand, byte for byte what serde_json writes.
+    pub mod json {
+        pub use crate::json::*;
+    }
+    /// The utterance matcher that stands in for NLU.
+    pub mod matcher {
+        pub use crate::matcher::*;
+    }
+    /// DTMF and `matches()` patterns.
+    pub mod pattern {
+        pub use crate::pattern::*;
+    }
+    /// What expressions mean at run time.
+    pub mod value {
+        pub use crate::value::*;
+    }
     pub use crate::flow::{
         BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
         Step, TurnContext, View,
     };
-    pub use crate::json;
     pub use crate::matcher::IntentSamples;
     pub use crate::pattern::Pattern;
     pub use crate::phone::SipHeader;

@@ -1,29 +1,4 @@
-//! Masking of personal data for conversations with `isPrivacyEnabled`.
-//!
-//! [`Redact::redact`] replaces every non-empty personal value with [`MASK`]
-//! (empty strings stay empty, so "unset" stays visible). Privacy holds for the
-//! whole conversation: once any request of a conversation has
-//! `isPrivacyEnabled: true`, the engine masks every later transaction of it,
-//! the HANGUP that follows included, whatever their own flag says, until a
-//! new conversation starts on the session. Exactly these are masked:
-//!
-//! | where | masked |
-//! | --- | --- |
-//! | [`Transaction`] | `requesterId`, every `variables[].value`, and `request`/`response` as below |
-//! | [`CallMeta`] | `callerId`, `sessionId` (phone platforms use the caller number as session id), every value of an unknown key |
-//! | [`PhoneRequest`] | `callMeta`, `text`, every slot value and every value of a slot's unknown keys (`processors`, …), `collectedDtmf`, every value of an unknown key of the request (`errorMessage`, …) or of an intent guess |
-//! | [`PhoneResponse`] | `callMeta`, `prompt`, `reprompt` (prompts embed variable values), `referTo` and every `sipHeaders[].value` of a transfer (templates fill them) |
-//! | [`ChatRequest`] | `requesterId`, message `text`, every `context[].value` |
-//! | [`ChatResponse`] | `requesterId`, the text of every response element (`content`, card `title`/`subtitle`, every string inside a payload) |
-//!
-//! Unknown keys are masked because flowc cannot know what they hold: only what
-//! is known to be harmless stays in clear. Kept in clear: ids of instances,
-//! calls, customers, releases, transactions, user contexts and chat sessions;
-//! state ids and names; intent names, NLU ids and confidences; slot entities;
-//! events; `customSTT`; flags; times; `meta`, except what services said: in a
-//! `{type, message}` of `_errors` or `warnings` with a message of the form
-//! `what flowc says: detail`, the detail after the first `": "` (a service's
-//! own failure text, which may quote personal data) is masked.
+//! Masking of personal data for conversations with `isPrivacyEnabled` (what is masked: [`Redact`]).
 
 use serde_json::Value;
 
@@ -35,8 +10,32 @@ use crate::transaction::{Request, Response, Transaction};
 /// What a masked value reads as.
 pub const MASK: &str = "***";
 
-/// Replace personal data with [`MASK`] in place (see the module docs for the
-/// exact list).
+/// Replace personal data with [`MASK`] in place.
+///
+/// [`Redact::redact`] replaces every non-empty personal value with [`MASK`]
+/// (empty strings stay empty, so "unset" stays visible). Privacy holds for the
+/// whole conversation: once any request of a conversation has
+/// `isPrivacyEnabled: true`, the engine masks every later transaction of it,
+/// the HANGUP that follows included, whatever their own flag says, until a
+/// new conversation starts on the session. Exactly these are masked:
+///
+/// | where | masked |
+/// | --- | --- |
+/// | [`Transaction`] | `requesterId`, every `variables[].value`, and `request`/`response` as below |
+/// | [`CallMeta`] | `callerId`, `sessionId` (phone platforms use the caller number as session id), every value of an unknown key |
+/// | [`PhoneRequest`] | `callMeta`, `text`, every slot value and every value of a slot's unknown keys (`processors`, …), `collectedDtmf`, every value of an unknown key of the request (`errorMessage`, …) or of an intent guess |
+/// | [`PhoneResponse`] | `callMeta`, `prompt`, `reprompt` (prompts embed variable values), `referTo` and every `sipHeaders[].value` of a transfer (templates fill them) |
+/// | [`ChatRequest`] | `requesterId`, message `text`, every `context[].value` |
+/// | [`ChatResponse`] | `requesterId`, the text of every response element (`content`, card `title`/`subtitle`, every string inside a payload) |
+///
+/// Unknown keys are masked because flowc cannot know what they hold: only what
+/// is known to be harmless stays in clear. Kept in clear: ids of instances,
+/// calls, customers, releases, transactions, user contexts and chat sessions;
+/// state ids and names; intent names, NLU ids and confidences; slot entities;
+/// events; `customSTT`; flags; times; `meta`, except what services said: in a
+/// `{type, message}` of `_errors` or `warnings` with a message of the form
+/// `what flowc says: detail`, the detail after the first `": "` (a service's
+/// own failure text, which may quote personal data) is masked.
 ///
 /// Apply it to the transaction handed to the sinks, never to the response
 /// sent back to the platform (which needs `callMeta` and the prompt intact).

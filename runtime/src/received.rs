@@ -1,14 +1,4 @@
-//! Request objects echoed as received: every field, in the order it came.
-//!
-//! A transaction's `request` is the platform's request object itself, so consumers that read fields flowc
-//! does not model (`intent.confidence`, `errorMessage`, unknown `callMeta` keys, a slot's `processors`) find
-//! them there, in their place. Each request type models the fields flowc reads as typed fields and keeps
-//! everything else, plus the order of all keys, in a [`Received`]; serializing writes the keys in that order.
-//! Values of unmodelled fields are `serde_json::Value`s whose objects keep their key order too (the
-//! runtime builds serde_json with `preserve_order`).
-//!
-//! A value built in code has an empty [`Received`] and serializes its present fields in the type's own
-//! order, the order of Parloa's documented Hangup Event.
+//! Request objects echoed as received: every field, in the order it came (see [`Received`]).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -29,6 +19,16 @@ enum Key {
 /// The parts of a received JSON object beyond its typed fields: the fields the type does not model and
 /// where every key stood. Empty (no allocation) for an object that came with only modelled fields in the
 /// type's own order, and for one built in code.
+///
+/// A transaction's `request` is the platform's request object itself, so consumers that read fields flowc
+/// does not model (`intent.confidence`, `errorMessage`, unknown `callMeta` keys, a slot's `processors`) find
+/// them there, in their place. Each request type models the fields flowc reads as typed fields and keeps
+/// everything else, plus the order of all keys, in a [`Received`]; serializing writes the keys in that order.
+/// Values of unmodelled fields are `serde_json::Value`s whose objects keep their key order too (the
+/// runtime builds serde_json with `preserve_order`).
+///
+/// A value built in code has an empty [`Received`] and serializes its present fields in the type's own
+/// order, the order of Parloa's documented Hangup Event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Received(Option<Box<Shape>>);
 

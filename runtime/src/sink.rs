@@ -1,5 +1,6 @@
-//! Where transactions go: JSON lines, memory, or several sinks at once.
+//! Where transactions go: JSON lines, memory (bounded or not, by choice), nowhere, or several sinks at once.
 
+use std::collections::VecDeque;
 use std::error::Error;
 use std::fmt;
 use std::io::{self, Write};
@@ -174,48 +175,98 @@ impl<W: Write + Send> AnalyticsSink for JsonLinesSink<W> {
     }
 }
 
-/// Keeps transactions in memory (tests, snapshots, batching). Thread-safe.
-#[derive(Debug, Default)]
+/// Keeps transactions in memory to be read back (tests, snapshots, batching). Thread-safe.
+///
+/// How much it keeps is chosen when it is made: [`MemorySink::with_capacity`] keeps the newest `n`
+/// transactions and counts the older ones it drops ([`MemorySink::dropped`]); [`MemorySink::unbounded`]
+/// keeps every transaction until [`MemorySink::take`], growing with every turn.
+#[derive(Debug)]
 pub struct MemorySink {
-    transactions: Mutex<Vec<Transaction>>,
+    held: Mutex<Held>,
+}
+
+/// The transactions a [`MemorySink`] holds, oldest first, and what it had to let go.
+#[derive(Debug)]
+struct Held {
+    transactions: VecDeque<Transaction>,
+    /// `None` when unbounded.
+    capacity: Option<usize>,
+    dropped: u64,
 }
 
 impl MemorySink {
-    /// An empty sink.
-    pub fn new() -> Self {
-        Self::default()
+    /// A sink that holds at most `capacity` transactions: recording one more drops the oldest.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::holding(Some(capacity))
     }
 
-    /// Everything recorded so far, leaving the sink empty.
+    /// A sink that holds every transaction until [`MemorySink::take`]: memory grows with every turn.
+    pub fn unbounded() -> Self {
+        Self::holding(None)
+    }
+
+    fn holding(capacity: Option<usize>) -> Self {
+        Self {
+            held: Mutex::new(Held {
+                transactions: VecDeque::new(),
+                capacity,
+                dropped: 0,
+            }),
+        }
+    }
+
+    /// Everything held, oldest first, leaving the sink empty (the drop count stays).
     pub fn take(&self) -> Vec<Transaction> {
-        std::mem::take(&mut *lock(&self.transactions))
+        std::mem::take(&mut lock(&self.held).transactions).into()
     }
 
-    /// A copy of everything recorded so far.
+    /// A copy of everything held, oldest first.
     pub fn snapshot(&self) -> Vec<Transaction> {
-        lock(&self.transactions).clone()
+        lock(&self.held).transactions.iter().cloned().collect()
     }
 
     /// Number of transactions held.
     pub fn len(&self) -> usize {
-        lock(&self.transactions).len()
+        lock(&self.held).transactions.len()
     }
 
     /// Whether no transaction is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The most transactions held at once; `None` when unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        lock(&self.held).capacity
+    }
+
+    /// Transactions dropped to stay within the capacity, since the sink was made.
+    pub fn dropped(&self) -> u64 {
+        lock(&self.held).dropped
+    }
 }
 
 impl AnalyticsSink for MemorySink {
     fn record(&self, tx: &Transaction) -> Result<(), SinkError> {
-        lock(&self.transactions).push(tx.clone());
+        let mut held = lock(&self.held);
+        match held.capacity {
+            Some(0) => {
+                held.dropped += 1;
+                return Ok(());
+            }
+            Some(capacity) if held.transactions.len() >= capacity => {
+                held.transactions.pop_front();
+                held.dropped += 1;
+            }
+            _ => {}
+        }
+        held.transactions.push_back(tx.clone());
         Ok(())
     }
 }
 
 /// Keeps nothing: for engines whose analytics go nowhere (benchmarks, load tests, bots without analytics).
-/// Unlike the engine's default in-memory sink it does not grow with every turn.
+/// The engine's sink until [`Engine::with_sink`](crate::Engine::with_sink) names another.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DiscardSink;
 

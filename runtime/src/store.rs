@@ -14,7 +14,7 @@ type RandomState = foldhash::quality::RandomState;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Number of shards of the in-memory stores.
-pub const SHARDS: usize = 16;
+pub(crate) const SHARDS: usize = 16;
 
 /// Lock a mutex, recovering the data from a panicked holder. A state left
 /// half-updated by a panicking turn is still a valid value of its type.
@@ -24,6 +24,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Conversation state keyed by session (`callMeta.sessionId` on phone,
 /// `sessionId` on chat).
+///
+/// Closure based: the engine changes the state in place, and nothing is
+/// cloned per turn.
 pub trait SessionStore<S>: Send + Sync {
     /// Run `f` on the state of `key`, creating it with `init` first if the
     /// session is new. Turns of the same session are serialized.
@@ -53,7 +56,7 @@ type Shard<S> = Mutex<HashMap<String, Arc<Mutex<S>>, RandomState>>;
 
 /// A [`SessionStore`] in memory, shared by many threads.
 ///
-/// Sessions live in [`SHARDS`] maps, each behind its own mutex; every
+/// Sessions live in 16 maps (shards), each behind its own mutex; every
 /// session has its own mutex as well. The shard lock is held only to find or
 /// create the session (and to run `init`); the closure runs under the
 /// session's lock alone, so a slow turn (a service call) blocks only later
@@ -165,7 +168,7 @@ pub trait UserStore<V>: Send + Sync {
 /// allocation.
 type UserShard<V> = Mutex<HashMap<String, HashMap<String, V, RandomState>, RandomState>>;
 
-/// A [`UserStore`] in memory, shared by many threads: [`SHARDS`] maps chosen
+/// A [`UserStore`] in memory, shared by many threads: 16 maps (shards) chosen
 /// by (requester, release); the closure runs under the shard's lock.
 #[derive(Debug)]
 pub struct InMemoryUserStore<V> {

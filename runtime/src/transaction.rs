@@ -1,16 +1,4 @@
-//! The analytics transaction: one JSON object per turn, in Parloa's format.
-//!
-//! Key order is the order of the documented Hangup Event transaction:
-//! `transactionId, requestTimestamp, responseTime, userContextId, releaseId,
-//! requesterId, intent, meta, variables, platform, [language,] request,
-//! response`.
-//!
-//! `language` is not in Parloa's format. It is written only when the flow
-//! declares a language, right after `platform`: it describes the channel of
-//! the conversation like `platform` does, and keeping it there leaves the two
-//! bulky objects `request` and `response` last and every documented key in
-//! its documented position. A flow without a language reproduces the
-//! reference key for key.
+//! The analytics transaction: one JSON object per turn, in Parloa's format (key order on [`Transaction`]).
 
 use std::borrow::Cow;
 
@@ -374,6 +362,18 @@ impl<'de> Deserialize<'de> for Response {
 }
 
 /// One analytics transaction: everything about one turn.
+///
+/// Key order is the order of the documented Hangup Event transaction:
+/// `transactionId, requestTimestamp, responseTime, userContextId, releaseId,
+/// requesterId, intent, meta, variables, platform, [language,] request,
+/// response`.
+///
+/// `language` is not in Parloa's format. It is written only when the flow
+/// declares a language, right after `platform`: it describes the channel of
+/// the conversation like `platform` does, and keeping it there leaves the two
+/// bulky objects `request` and `response` last and every documented key in
+/// its documented position. A flow without a language reproduces the
+/// reference key for key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {

@@ -1,6 +1,6 @@
 //! The hand-written JSON of requests equals serde's, on the real phoneV2 sample and on odd values.
 
-use flowc_runtime::phone::{CallMeta, PhoneRequest};
+use flowc_runtime::{CallMeta, PhoneRequest};
 
 #[test]
 fn phone_requests_are_written_like_serde_writes_them() {
@@ -17,13 +17,13 @@ fn phone_requests_are_written_like_serde_writes_them() {
     requests.push(odd);
     for request in requests {
         let mut out = Vec::new();
-        flowc_runtime::json::phone_request(&mut out, &request);
+        flowc_runtime::__private::json::phone_request(&mut out, &request);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             serde_json::to_string(&request).unwrap()
         );
         let mut meta = Vec::new();
-        flowc_runtime::json::call_meta(&mut meta, &request.call_meta, false);
+        flowc_runtime::__private::json::call_meta(&mut meta, &request.call_meta, false);
         assert_eq!(meta, serde_json::to_vec(&request.call_meta).unwrap());
     }
 }

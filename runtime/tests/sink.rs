@@ -79,7 +79,7 @@ fn json_lines_reports_io_errors() {
 
 #[test]
 fn memory_sink_collects_and_takes() {
-    let sink = MemorySink::new();
+    let sink = MemorySink::unbounded();
     assert!(sink.is_empty());
     sink.record(&tx("a")).expect("records");
     sink.record(&tx("b")).expect("records");
@@ -98,8 +98,8 @@ fn memory_sink_collects_and_takes() {
 
 #[test]
 fn tee_feeds_every_sink_and_reports_failures() {
-    let first = Arc::new(MemorySink::new());
-    let last = Arc::new(MemorySink::new());
+    let first = Arc::new(MemorySink::unbounded());
+    let last = Arc::new(MemorySink::unbounded());
     let lines = Arc::new(JsonLinesSink::new(Vec::new()));
     let tee = TeeSink::new()
         .with(Arc::clone(&first))
@@ -140,7 +140,7 @@ fn empty_tee_is_ok() {
 
 #[test]
 fn sinks_are_usable_as_shared_trait_objects() {
-    let memory = Arc::new(MemorySink::new());
+    let memory = Arc::new(MemorySink::unbounded());
     let sink: Arc<dyn AnalyticsSink> = memory.clone();
     let shared = Mutex::new(sink);
     shared
@@ -149,4 +149,48 @@ fn sinks_are_usable_as_shared_trait_objects() {
         .record(&tx("a"))
         .expect("records");
     assert_eq!(memory.len(), 1);
+}
+
+fn ids(txs: &[Transaction]) -> Vec<&str> {
+    txs.iter().map(|t| t.transaction_id.as_str()).collect()
+}
+
+#[test]
+fn a_bounded_memory_sink_drops_the_oldest_and_counts_them() {
+    let sink = MemorySink::with_capacity(3);
+    assert_eq!(sink.capacity(), Some(3));
+    for i in 0..10 {
+        sink.record(&tx(&i.to_string())).expect("records");
+        assert!(sink.len() <= 3, "holds {} after {i}", sink.len());
+    }
+    assert_eq!(sink.len(), 3);
+    assert_eq!(sink.dropped(), 7);
+    assert_eq!(ids(&sink.snapshot()), ["7", "8", "9"]);
+    // Taking empties the sink; the count of what was lost stays.
+    assert_eq!(ids(&sink.take()), ["7", "8", "9"]);
+    assert!(sink.is_empty());
+    assert_eq!(sink.dropped(), 7);
+    sink.record(&tx("10")).expect("records");
+    assert_eq!(ids(&sink.snapshot()), ["10"]);
+    assert_eq!(sink.dropped(), 7);
+}
+
+#[test]
+fn a_memory_sink_of_capacity_zero_only_counts() {
+    let sink = MemorySink::with_capacity(0);
+    sink.record(&tx("a")).expect("records");
+    sink.record(&tx("b")).expect("records");
+    assert!(sink.is_empty());
+    assert_eq!(sink.dropped(), 2);
+}
+
+#[test]
+fn an_unbounded_memory_sink_keeps_everything() {
+    let sink = MemorySink::unbounded();
+    assert_eq!(sink.capacity(), None);
+    for i in 0..100 {
+        sink.record(&tx(&i.to_string())).expect("records");
+    }
+    assert_eq!(sink.len(), 100);
+    assert_eq!(sink.dropped(), 0);
 }

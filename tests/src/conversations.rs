@@ -1,7 +1,7 @@
 //! The phone conversations the benchmark plays, shared with the tests that check what it measures (the
 //! allocation test, the engine-only flow) so that both look at the very same turns.
 
-use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
+use flowc_runtime::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
 
 /// The call every benchmark request belongs to.
 pub fn call_meta() -> CallMeta {

@@ -20,9 +20,10 @@ use std::sync::{Arc, Mutex};
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Script, StubServices, Stubs};
-use flowc_runtime::chat::ChatRequest;
-use flowc_runtime::phone::PhoneRequest;
-use flowc_runtime::{AnalyticsSink, Dynamic, Engine, Flow, SinkError, Transaction, TurnBuffer};
+use flowc_runtime::{
+    AnalyticsSink, ChatRequest, Dynamic, Engine, Flow, PhoneRequest, SinkError, Transaction,
+    TurnBuffer,
+};
 use flowc_tests::{appointment_booking, dispatch_heavy, minimal, parcel_tracking, support_chat};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};

@@ -62,7 +62,7 @@ fn two_builders_share_out_dir_and_a_flow_is_included_by_its_file_stem() {
     // wrote into the same OUT_DIR; the first builder's flows are still there and listed.
     use flowc_runtime::{Dynamic, Engine, NoServices, PhoneEvent, PhoneRequest};
     let engine = Engine::new(flowc_tests::greeter::Flow::new(Dynamic(NoServices)));
-    let call = flowc_runtime::engine::call_meta("s-1", "+4930000000");
+    let call = flowc_runtime::testing::call_meta("s-1", "+4930000000");
     let turn = engine
         .handle_phone(PhoneRequest::event(call, PhoneEvent::Welcome))
         .unwrap();

@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use flowc::interpret::Interpreter;
 use flowc::script::{Script, StubServices};
-use flowc_runtime::chat::ChatRequest;
-use flowc_runtime::{Dynamic, Engine, Flow, TurnBuffer};
+use flowc_runtime::{ChatRequest, Dynamic, Engine, Flow, TurnBuffer};
 use flowc_tests::support_chat;
 use serde_json::{Map, Value, json};
 

@@ -302,9 +302,8 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn webhook_replay_resends_rejected_and_dead_letter_batches() {
-    use flowc_runtime::sink::AnalyticsSink;
     use flowc_runtime::webhook::RetryPolicy;
-    use flowc_runtime::{WebhookConfig, WebhookSink};
+    use flowc_runtime::{AnalyticsSink, WebhookConfig, WebhookSink};
     use std::time::Duration;
 
     let receiver = Receiver::start();

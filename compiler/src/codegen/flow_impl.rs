@@ -30,7 +30,7 @@ fn state_tables(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
         .states
         .iter()
         .map(|s| {
-            flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
+            flowc_runtime::__private::json::state_fragment(&flowc_runtime::StateRef::new(
                 s.id.clone(),
                 s.name.clone(),
                 s.dialog_name.clone(),
@@ -109,11 +109,9 @@ fn flow_trait(
         .collect::<Vec<_>>();
     let has_user = !user.is_empty();
     let user_count = unsuffixed(user.len() as u64);
-    let global_json = flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
-        ir::GLOBAL_STATE_ID,
-        flow.global.name.clone(),
-        "main",
-    ));
+    let global_json = flowc_runtime::__private::json::state_fragment(
+        &flowc_runtime::StateRef::new(ir::GLOBAL_STATE_ID, flow.global.name.clone(), "main"),
+    );
     let variable_prefixes: Vec<String> = flow
         .variables
         .iter()
@@ -122,7 +120,7 @@ fn flow_trait(
             format!(
                 "{}{}",
                 if i == 0 { "[" } else { "}," },
-                flowc_runtime::json::variable_prefix(&v.name)
+                flowc_runtime::__private::json::variable_prefix(&v.name)
             )
         })
         .collect();

@@ -193,7 +193,7 @@ pub(super) fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Ite
         });
     }
     let count = proc_macro2::Literal::usize_unsuffixed(names.len());
-    let slots = flowc_runtime::dispatch::table(&names);
+    let slots = flowc_runtime::__private::dispatch::table(&names);
     let slot_count = proc_macro2::Literal::usize_unsuffixed(slots.len());
     let name_lits = names.iter().map(|n| lit_str(n));
     let slot_lits = slots.iter().map(|s| syntax::lit_number(u64::from(*s)));

@@ -45,7 +45,7 @@ pub enum ExprKind {
     Call(Function, Vec<Expr>),
 }
 
-pub use flowc_runtime::flow::ContextField;
+pub use flowc_runtime::ContextField;
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

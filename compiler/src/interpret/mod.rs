@@ -6,23 +6,19 @@ mod patterns;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use flowc_runtime::flow::{
-    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step, TurnContext,
-    TurnInput, View,
+use flowc_runtime::__private::pattern::Pattern;
+use flowc_runtime::__private::value;
+use flowc_runtime::{
+    BlockIx, Flow, FlowInfo, HandlerIx, IntentSamples, Outcome, Scope, ServiceResult, SipHeader,
+    StateIx, StateRef, Step, TurnContext, TurnInput, Variable, View,
 };
-use flowc_runtime::pattern::Pattern;
-use flowc_runtime::phone::SipHeader;
-use flowc_runtime::transaction::{StateRef, Variable};
-use flowc_runtime::{IntentSamples, value};
 
 use crate::ast::{Lifetime, Platform};
 use crate::expr::{BinaryOp, Function};
 use crate::ir::{self, BlockKind, Expr, Part, Template};
 use crate::lower::derived_state_id;
 
-pub use flowc_runtime::services::{
-    DynamicServices as Services, NoServices, ServiceError, ServiceReply,
-};
+pub use flowc_runtime::{DynamicServices as Services, NoServices, ServiceError, ServiceReply};
 
 /// What expressions read: the variables, the request, the context.
 struct Env<'s> {
@@ -297,7 +293,7 @@ impl<S: Services> Interpreter<S> {
             })
             .collect();
         let failed = |error: ServiceError| ServiceResult::Failed {
-            message: flowc_runtime::services::failure_message(&decl.name, &block.key, &error),
+            message: flowc_runtime::__private::failure_message(&decl.name, &block.key, &error),
             status: Cow::Owned(error.status),
             route,
         };
@@ -306,7 +302,7 @@ impl<S: Services> Interpreter<S> {
             Err(error) => return failed(error),
         };
         let Some(index) = decl.branches.iter().position(|b| *b == reply.branch) else {
-            return failed(flowc_runtime::services::unknown_branch(
+            return failed(flowc_runtime::__private::unknown_branch(
                 &decl.name,
                 &reply.branch,
             ));

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use flowc_runtime::pattern::Pattern;
+use flowc_runtime::__private::pattern::Pattern;
 
 use crate::expr::Function;
 use crate::ir::{self, BlockKind, Expr, Part, Template};

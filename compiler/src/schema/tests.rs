@@ -113,7 +113,10 @@ fn the_script_schema_allows_exactly_the_readers_keys_and_words() {
             "script" => keys_at(&schema, "/properties"),
             "stub" => keys_at(&schema, "/$defs/stub/properties"),
             "turn" => keys_at(&schema, "/$defs/turn/properties"),
-            "ranked" => keys_at(&schema, "/$defs/turn/properties/intent_ranking/items/properties"),
+            "ranked" => keys_at(
+                &schema,
+                "/$defs/turn/properties/intent_ranking/items/properties",
+            ),
             "expect" => keys_at(&schema, "/$defs/expect/properties"),
             "events" => enum_at("/$defs/event/enum"),
             "handled" => enum_at("/$defs/expect/properties/handled/enum"),

@@ -8,11 +8,11 @@ use crate::ir;
 
 /// The `PARLOA.*` intents the runtime sends or records besides the flow's own intents.
 pub const KNOWN_EVENT_INTENTS: &[&str] = &[
-    flowc_runtime::engine::END_CONVERSATION_INTENT,
-    flowc_runtime::engine::WELCOME_INTENT,
-    flowc_runtime::engine::NO_INPUT_INTENT,
-    flowc_runtime::engine::DTMF_INTENT,
-    flowc_runtime::engine::FALLBACK_INTENT,
+    flowc_runtime::END_CONVERSATION_INTENT,
+    flowc_runtime::WELCOME_INTENT,
+    flowc_runtime::NO_INPUT_INTENT,
+    flowc_runtime::DTMF_INTENT,
+    flowc_runtime::FALLBACK_INTENT,
 ];
 
 /// Looks up every name `script` takes from `flow`; one diagnostic per name the flow does not have.

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use flowc_runtime::chat::{ChatEvent, ChatRequest};
-use flowc_runtime::phone::{CallMeta, IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
-use flowc_runtime::transaction::{Handled, Response, Transaction};
-use flowc_runtime::{Engine, Flow};
+use flowc_runtime::{
+    CallMeta, ChatEvent, ChatRequest, Engine, Flow, Handled, IntentGuess, PhoneEvent, PhoneRequest,
+    Response, Slot, Slots, Transaction,
+};
 
 use super::{Expect, Script, Stubs, TurnEntry, TurnSpec};
 use crate::interpret::{ServiceError, ServiceReply, Services};
@@ -159,7 +159,7 @@ pub fn requests(script: &Script, chat: bool, flow: &ir::Flow) -> Result<Vec<Stri
                 let text = spec.say.clone().or(spec.text.clone());
                 let intent = spec.intent.clone().or_else(|| {
                     text.as_deref()
-                        .and_then(|t| flowc_runtime::matcher::match_intent(t, &intents))
+                        .and_then(|t| flowc_runtime::__private::matcher::match_intent(t, &intents))
                         .map(str::to_string)
                 });
                 if text.is_none() && intent.is_none() {

@@ -26,7 +26,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flowc_runtime::services::{DynamicServices, ServiceError, ServiceReply};
+use flowc_runtime::{DynamicServices, ServiceError, ServiceReply};
 use flowc_runtime::{Engine, Flow, TurnContext};
 
 use crate::interpret::Interpreter;

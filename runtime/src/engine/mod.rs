@@ -16,12 +16,12 @@ use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::conversation::Conversation;
 use crate::flow::{Flow, Said, TurnInput};
 use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
-use crate::phone::{CallMeta, PhoneEvent, PhoneRequest, PhoneResponse};
-use crate::sink::{AnalyticsSink, MemorySink, SinkError};
+use crate::phone::{PhoneEvent, PhoneRequest, PhoneResponse};
+use crate::sink::{AnalyticsSink, DiscardSink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 use crate::transaction::{Platform, Transaction};
 
-pub use turn::Event;
+pub(crate) use turn::Event;
 
 /// The intent name of a HANGUP or chat quit (T4, T7).
 pub const END_CONVERSATION_INTENT: &str = "PARLOA.EndConversation";
@@ -133,7 +133,8 @@ impl TurnBuffer {
 
 /// Plays conversations of one flow, turn by turn. Conversations live in a [`SessionStore`] and
 /// user-lifetime values in a [`UserStore`] (both in memory by default; bring your own with
-/// [`Engine::with_store`] and [`Engine::with_user_store`]).
+/// [`Engine::with_store`] and [`Engine::with_user_store`]). Transactions go to the sink given to
+/// [`Engine::with_sink`]; without one they are discarded, so an engine's memory does not grow with its turns.
 pub struct Engine<
     F: Flow,
     St = InMemoryStore<Conversation<<F as Flow>::Vars>>,
@@ -154,7 +155,11 @@ pub struct Engine<
 }
 
 impl<F: Flow> Engine<F> {
-    /// An engine with the system clock, random ids, an in-memory store and an in-memory sink.
+    /// An engine with the system clock, random ids, in-memory stores, and no sink: transactions are
+    /// discarded until [`Engine::with_sink`] says where they go. Nothing is kept by default because nothing
+    /// could read it; to keep transactions in memory, pass a [`MemorySink`](crate::MemorySink) and choose its
+    /// bound (`MemorySink::with_capacity(n)`, or `MemorySink::unbounded()` for memory that grows with every
+    /// turn).
     pub fn new(flow: F) -> Self {
         let release = flow.info().release.to_string();
         let stt_json = write::stt_json(flow.info());
@@ -164,7 +169,7 @@ impl<F: Flow> Engine<F> {
             users: InMemoryUserStore::new(),
             clock: Arc::new(SystemClock::new()),
             ids: Arc::new(ObjectIdSource::new()),
-            sink: Arc::new(MemorySink::new()),
+            sink: Arc::new(DiscardSink),
             release_json: write::release_json(&release),
             release,
             stt_json,
@@ -237,7 +242,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         self
     }
 
-    /// Sends transactions to `sink`.
+    /// Sends transactions to `sink` instead of discarding them. Keep an `Arc` of the sink to read it back.
     pub fn with_sink(mut self, sink: impl AnalyticsSink + 'static) -> Self {
         self.sink = Arc::new(sink);
         self
@@ -499,18 +504,4 @@ fn read_back<R: serde::de::DeserializeOwned>(
         transaction,
         sink_error: buffer.sink_error.take(),
     })
-}
-
-/// A call meta for tests and the simulator.
-pub fn call_meta(session: &str, caller: &str) -> CallMeta {
-    CallMeta {
-        instance_id: None,
-        call_id: Some(session.to_string()),
-        caller_id: Some(caller.to_string()),
-        session_id: Some(session.to_string()),
-        customer_id: None,
-        production: Some(false),
-        is_privacy_enabled: Some(false),
-        received: Default::default(),
-    }
 }

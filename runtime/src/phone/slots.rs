@@ -134,14 +134,6 @@ impl Slots {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Every slot value, mutably (used for masking).
-    pub fn values_mut(&mut self) -> Box<dyn Iterator<Item = &mut Value> + '_> {
-        match self {
-            Self::List(list) => Box::new(list.iter_mut().map(|s| &mut s.value)),
-            Self::Map(map) => Box::new(map.iter_mut().map(|(_, v)| v)),
-        }
-    }
 }
 
 impl Serialize for Slots {

@@ -112,6 +112,9 @@
 //! `dead_lettered`, plus `replayed`, `overflowed`, and the gauges `pending`
 //! and `queued`
 //! ([`WebhookStats`]). [`WebhookSink::last_error`] says what went wrong last.
+//!
+//! [`AnalyticsSink::record`]: crate::AnalyticsSink::record
+//! [`AnalyticsSink::flush`]: crate::AnalyticsSink::flush
 
 mod client;
 mod config;
@@ -242,7 +245,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// An [`AnalyticsSink`] that POSTs JSON arrays of transactions to a webhook,
+/// An [`AnalyticsSink`](crate::AnalyticsSink) that POSTs JSON arrays of transactions to a webhook,
 /// through a durable on-disk spool. See the [module docs](self) for the design.
 #[derive(Debug)]
 pub struct WebhookSink {

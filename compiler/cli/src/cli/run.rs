@@ -7,9 +7,9 @@ use std::sync::Arc;
 use flowc::Code;
 use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
-use flowc_runtime::sink::{AnalyticsSink, JsonLinesSink};
-use flowc_runtime::transaction::Transaction;
-use flowc_runtime::{Engine, Flow, HttpServices, MemorySink};
+use flowc_runtime::{
+    AnalyticsSink, DiscardSink, Engine, Flow, HttpServices, JsonLinesSink, Transaction,
+};
 
 use super::Outcome;
 use super::ignored::{IgnoredFields, describe};
@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Outcome {
             }
         },
         None if args.requests.is_some() => Arc::new(JsonLinesSink::new(std::io::stdout())),
-        None => Arc::new(MemorySink::new()),
+        None => Arc::new(DiscardSink),
     };
     let Some((sink, webhook)) = super::webhook::attach(&args.webhook, sink) else {
         return Outcome::Trouble;

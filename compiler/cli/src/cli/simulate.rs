@@ -2,10 +2,10 @@
 
 use std::io::{BufRead, Write};
 
-use flowc_runtime::chat::{ChatEvent, ChatRequest, ContextItem, ContextValue};
-use flowc_runtime::phone::{IntentGuess, PhoneEvent, PhoneRequest, Slot, Slots};
-use flowc_runtime::transaction::{Handled, Transaction, Variable};
-use flowc_runtime::{Engine, Flow};
+use flowc_runtime::{
+    ChatEvent, ChatRequest, ContextItem, ContextValue, Engine, Flow, Handled, IntentGuess,
+    PhoneEvent, PhoneRequest, Slot, Slots, Transaction, Variable,
+};
 
 use super::Outcome;
 use super::run::PlatformArg;
@@ -77,7 +77,7 @@ pub fn run<F: Flow>(engine: &Engine<F>, platform: PlatformArg) -> Outcome {
 }
 
 fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option<String>, String> {
-    let meta = flowc_runtime::engine::call_meta(SESSION, CALLER);
+    let meta = flowc_runtime::testing::call_meta(SESSION, CALLER);
     let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
     let json = if chat {
         let event = match command {
@@ -150,7 +150,7 @@ fn request<F: Flow>(engine: &Engine<F>, chat: bool, line: &str) -> Result<Option
 fn chat_context<F: Flow>(engine: &Engine<F>, text: &str) -> Option<Vec<ContextItem>> {
     let intents = &engine.flow().info().intents;
     let understood = flowc::utterance::understand(text, intents)?;
-    let matched = flowc_runtime::matcher::match_intent(text, intents);
+    let matched = flowc_runtime::__private::matcher::match_intent(text, intents);
     if understood.slots.is_empty() || matched != Some(understood.intent) {
         return None;
     }

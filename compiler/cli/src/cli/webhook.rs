@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flowc_runtime::sink::AnalyticsSink;
 use flowc_runtime::webhook::default_spool_dir;
-use flowc_runtime::{TeeSink, WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink};
+use flowc_runtime::{
+    AnalyticsSink, TeeSink, WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink,
+};
 
 use super::Outcome;
 

@@ -8,7 +8,7 @@ use super::symbols::{BlockRef, Symbols};
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic, Span, closest};
 use crate::expr::{Expr, Template};
-use crate::pattern::Pattern;
+use flowc_runtime::__private::pattern::Pattern;
 
 pub(super) fn run(flow: &Flow, symbols: &Symbols<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let mut checker = Checker {

@@ -1,8 +1,7 @@
 //! Heap bytes one idle conversation of the parcel flow holds in the in-memory store, counted with a counting
 //! allocator, variable values excluded.
 
-use flowc_runtime::phone::{CallMeta, PhoneEvent, PhoneRequest};
-use flowc_runtime::{Engine, Flow};
+use flowc_runtime::{CallMeta, Engine, Flow, PhoneEvent, PhoneRequest};
 use flowc_tests::parcel_tracking;
 use perf_monitor::mem::CountingAllocator;
 

@@ -7,10 +7,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use flowc::interpret::Interpreter;
-use flowc_runtime::phone::PhoneRequest;
 use flowc_runtime::{
-    DiscardSink, DynamicServices, Engine, Flow, ServiceError, ServiceReply, Transaction,
-    TurnBuffer, TurnContext,
+    DiscardSink, DynamicServices, Engine, Flow, PhoneRequest, ServiceError, ServiceReply,
+    Transaction, TurnBuffer, TurnContext,
 };
 use flowc_tests::conversations::conversation;
 use flowc_tests::{dispatch_heavy, parcel_tracking};
