@@ -105,6 +105,7 @@ mod store;
 pub mod testing;
 mod transaction;
 mod value;
+mod version;
 #[cfg(feature = "http")]
 pub mod webhook;
 
@@ -151,6 +152,7 @@ pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, Web
 /// uses. Not a public API: it changes with the generator, in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::version::{RUNTIME_VERSION, expect_runtime};
     /// Intent lookup tables: built by the code generator, probed by generated code.
     pub mod dispatch {
         pub use crate::dispatch::*;
