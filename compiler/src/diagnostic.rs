@@ -129,6 +129,7 @@ codes! {
     UnknownPlatform = "E040", Error, "unknown platform";
     EndingOutsideGlobal = "E041", Error, "PARLOA.EndConversation handled outside the global block";
     NotUtf8 = "E042", Error, "file is not UTF-8";
+    Internal = "E999", Error, "internal compiler error: please report";
 }
 
 impl fmt::Display for Code {

@@ -3,7 +3,6 @@
 
 use quote::quote;
 
-use super::handlers::Handlers;
 use super::skeleton::{add_arms, items};
 use super::syntax::{
     self, arm, block, block_with, call, deref, fields, int_pat, let_, lit_int, lit_str, method,
@@ -11,7 +10,7 @@ use super::syntax::{
 };
 use super::{Names, expr, option_u32, services, unsuffixed};
 use crate::ast::Outcome;
-use crate::ir::{self, BlockKind};
+use crate::ir::{self, BlockId, BlockKind, VarId};
 
 /// The statement that says `template` (none without one).
 fn say(template: &Option<ir::Template>, names: &Names) -> Vec<syn::Stmt> {
@@ -30,7 +29,7 @@ fn say(template: &Option<ir::Template>, names: &Names) -> Vec<syn::Stmt> {
 }
 
 /// The statements that assign each variable of `assignments` its template's value.
-fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> Vec<syn::Stmt> {
+fn assign(assignments: &[(VarId, ir::Template)], names: &Names) -> Vec<syn::Stmt> {
     assignments
         .iter()
         .map(|(v, t)| {
@@ -64,12 +63,13 @@ fn assign(assignments: &[(usize, ir::Template)], names: &Names) -> Vec<syn::Stmt
 }
 
 /// True when `e` reads variable `v`.
-fn reads_var(e: &ir::Expr, v: usize) -> bool {
+fn reads_var(e: &ir::Expr, v: VarId) -> bool {
     match e {
         ir::Expr::Var(x) => *x == v,
-        ir::Expr::Not(inner) => reads_var(inner, v),
-        ir::Expr::Binary(_, a, b) => reads_var(a, v) || reads_var(b, v),
-        ir::Expr::Call(_, args) => args.iter().any(|a| reads_var(a, v)),
+        ir::Expr::Not(inner) | ir::Expr::Empty(inner) | ir::Expr::Matches(inner, _) => {
+            reads_var(inner, v)
+        }
+        ir::Expr::Binary(_, a, b) | ir::Expr::Contains(a, b) => reads_var(a, v) || reads_var(b, v),
         _ => false,
     }
 }
@@ -86,10 +86,10 @@ pub(super) fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::It
             }
         }
     })?;
-    let prompts = flow.states.iter().enumerate().flat_map(|(s, state)| {
+    let prompts = flow.states.enumerate().flat_map(|(s, state)| {
         state.prompts.iter().enumerate().map(move |(i, t)| {
             arm(
-                syntax::tuple_pat([int_pat(s as u64), int_pat(i as u64)]),
+                syntax::tuple_pat([int_pat(u64::from(s.get())), int_pat(i as u64)]),
                 block(expr::write(t, names)),
             )
         })
@@ -99,7 +99,7 @@ pub(super) fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::It
 }
 
 /// `rt::Flow::run_handler`: one arm per handler.
-pub(super) fn actions(handlers: &Handlers<'_>, names: &Names) -> syn::Result<Vec<syn::Item>> {
+pub(super) fn actions(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     let fallback_block = unsuffixed(0);
     let mut items = items(quote! {
         impl<S: Services> Flow<S> {
@@ -111,13 +111,14 @@ pub(super) fn actions(handlers: &Handlers<'_>, names: &Names) -> syn::Result<Vec
             }
         }
     })?;
-    let run_handlers = handlers.actions.iter().enumerate().map(|(h, action)| {
+    let run_handlers = flow.handlers.enumerate().map(|(h, handler)| {
+        let action = &handler.action;
         let stmts = say(&action.say, names)
             .into_iter()
             .chain(assign(&action.set, names));
         arm(
-            int_pat(h as u64),
-            block_with(stmts, lit_int(action.goto as u64)),
+            int_pat(u64::from(h.get())),
+            block_with(stmts, lit_int(u64::from(action.goto.get()))),
         )
     });
     add_arms(&mut items, "action", run_handlers)?;
@@ -138,9 +139,13 @@ pub(super) fn blocks(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
     })?;
     let blocks = flow
         .blocks
-        .iter()
         .enumerate()
-        .map(|(b, block)| Ok(arm(int_pat(b as u64), block_body(flow, block, names)?)))
+        .map(|(b, block)| {
+            Ok(arm(
+                int_pat(u64::from(b.get())),
+                block_body(flow, block, names)?,
+            ))
+        })
         .collect::<syn::Result<Vec<_>>>()?;
     add_arms(&mut items, "step", blocks)?;
     Ok(items)
@@ -148,9 +153,9 @@ pub(super) fn blocks(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
 
 /// What block `block` does: the arm of `rt::Flow::run_block` that runs it.
 fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<syn::Expr> {
-    let next = |target: usize| call("Step::Next", [lit_int(target as u64)]);
+    let next = |target: BlockId| call("Step::Next", [lit_int(u64::from(target.get()))]);
     Ok(match &block.kind {
-        BlockKind::Wait(s) => call("Step::Wait", [lit_int(*s as u64)]),
+        BlockKind::Wait(s) => call("Step::Wait", [lit_int(u64::from(s.get()))]),
         BlockKind::End { say: words } => block_with(say(words, names), path("Step::End")),
         BlockKind::Back { say: words } => block_with(say(words, names), path("Step::Back")),
         BlockKind::Condition { arms, otherwise } => {
@@ -166,15 +171,16 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<
             next: to,
         } => block_with(assign(assignments, names), next(*to)),
         BlockKind::Call {
-            dialog,
+            entry,
             success,
             failure,
+            ..
         } => syntax::structure(
             "Step::Call",
             [
-                ("entry", lit_int(flow.dialogs[*dialog].entry as u64)),
-                ("success", option_u32(success.map(|b| b as u32))),
-                ("failure", option_u32(failure.map(|b| b as u32))),
+                ("entry", lit_int(u64::from(entry.get()))),
+                ("success", option_u32(success.map(BlockId::get))),
+                ("failure", option_u32(failure.map(BlockId::get))),
             ],
         ),
         BlockKind::Exit(outcome) => {

@@ -8,8 +8,8 @@ use super::syntax::{
     block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_int, lit_str,
     logical, method, not, paren, path, reference, reference_mut, semi,
 };
-use crate::expr::{BinaryOp, ContextField, Function};
-use crate::ir::{Expr, Part, Template};
+use crate::expr::{BinaryOp, ContextField};
+use crate::ir::{Expr, Part, PatternId, Template, VarId};
 
 /// A boolean operand of `&&` / `||`: parenthesised only when it is itself `&&` / `||`.
 fn operand(e: &Expr, names: &Names) -> Rust {
@@ -41,36 +41,28 @@ pub fn boolean(e: &Expr, names: &Names) -> Rust {
                 call(function, [str_ref(a, names), str_ref(b, names)])
             }
         },
-        Expr::Call(function, args) => {
-            let arg = |i: usize| {
-                args.get(i)
-                    .map_or_else(|| lit_str(""), |a| str_ref(a, names))
-            };
-            match function {
-                Function::Empty => call("rt::is_empty", [arg(0)]),
-                Function::Contains => call("rt::contains", [arg(0), arg(1)]),
-                Function::Matches => match args.get(1) {
-                    Some(Expr::Str(p)) => {
-                        // PATTERNS[i].as_ref().is_some_and(|p| rt::matches(value, p))
-                        let matches = call("rt::matches", [arg(0), path("p")]);
-                        pattern_test(names.pattern(p), closure("p", matches))
-                    }
-                    _ => lit_bool(false),
-                },
-            }
+        Expr::Empty(value) => call("rt::is_empty", [str_ref(value, names)]),
+        Expr::Contains(haystack, needle) => call(
+            "rt::contains",
+            [str_ref(haystack, names), str_ref(needle, names)],
+        ),
+        Expr::Matches(value, pattern) => {
+            // PATTERNS[i].as_ref().is_some_and(|p| rt::matches(value, p))
+            let matches = call("rt::matches", [str_ref(value, names), path("p")]);
+            pattern_test(*pattern, closure("p", matches))
         }
         _ => call("rt::truthy", [str_ref(e, names)]),
     }
 }
 
 /// `PATTERNS[index].as_ref().is_some_and(test)`: a pattern that did not compile matches nothing.
-pub fn pattern_test(pattern: usize, test: Rust) -> Rust {
-    let pattern = index(path("PATTERNS"), lit_int(pattern as u64));
+pub fn pattern_test(pattern: PatternId, test: Rust) -> Rust {
+    let pattern = index(path("PATTERNS"), lit_int(u64::from(pattern.get())));
     method(method(pattern, "as_ref", []), "is_some_and", [test])
 }
 
 /// `scope.vars.<field>`.
-pub fn var(v: usize, names: &Names) -> Rust {
+pub fn var(v: VarId, names: &Names) -> Rust {
     field(fields("scope.vars"), &names.vars[v])
 }
 
@@ -107,9 +99,12 @@ pub fn text(e: &Expr, names: &Names) -> Rust {
         Expr::IntentName => borrowed(fields("scope.input.intent")),
         Expr::Dtmf => borrowed(fields("scope.input.dtmf")),
         Expr::Str(s) | Expr::Num(s) => borrowed(lit_str(s)),
-        Expr::Bool(_) | Expr::Not(_) | Expr::Binary(..) | Expr::Call(..) => {
-            borrowed(call("rt::bool_text", [boolean(e, names)]))
-        }
+        Expr::Bool(_)
+        | Expr::Not(_)
+        | Expr::Binary(..)
+        | Expr::Empty(_)
+        | Expr::Contains(..)
+        | Expr::Matches(..) => borrowed(call("rt::bool_text", [boolean(e, names)])),
     }
 }
 

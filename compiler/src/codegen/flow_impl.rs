@@ -4,22 +4,24 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::handlers::{Handlers, some_handler};
 use super::skeleton::{add_arms, array_of, items};
-use super::syntax::{self, arm, block_with, int_pat, lit_str, method, path, semi, stmt};
+use super::syntax::{
+    self, arm, block_with, int_pat, lit_int, lit_str, method, path, semi, some, stmt,
+};
 use super::{Names, expr, option_u32, unsuffixed};
 use crate::ast::Lifetime;
-use crate::ir;
+use crate::ir::{self, HandlerId};
+
+/// `Some(h)` for handler `h`.
+fn some_handler(h: HandlerId) -> syn::Expr {
+    some(lit_int(u64::from(h.get())))
+}
 
 /// `PROMPT_COUNTS`, `STATE_JSON`, `struct Flow` and its `impl rt::Flow`.
-pub(super) fn flow_impl(
-    flow: &ir::Flow,
-    handlers: &Handlers<'_>,
-    names: &Names,
-) -> syn::Result<Vec<syn::Item>> {
+pub(super) fn flow_impl(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     let mut all = state_tables(flow)?;
     all.extend(items(flow_type())?);
-    all.extend(flow_trait(flow, handlers, names)?);
+    all.extend(flow_trait(flow, names)?);
     Ok(all)
 }
 
@@ -28,14 +30,8 @@ fn state_tables(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     let state_count = unsuffixed(flow.states.len() as u64);
     let state_json: Vec<String> = flow
         .states
-        .iter()
-        .map(|s| {
-            flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
-                s.id.clone(),
-                s.name.clone(),
-                s.dialog_name.clone(),
-            ))
-        })
+        .ids()
+        .map(|s| state_json(flow.state_reference(s)))
         .collect();
     let mut items = items(quote! {
         static PROMPT_COUNTS: [u32; #state_count] = [];
@@ -50,6 +46,15 @@ fn state_tables(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     array_of(&mut items, "STATE_JSON")?
         .extend(syntax::pairs(state_json.iter().map(|j| lit_str(j))));
     Ok(items)
+}
+
+/// The reference as the transaction writes it.
+fn state_json(reference: &ir::Reference) -> String {
+    flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
+        reference.id.clone(),
+        reference.name.clone(),
+        reference.dialog.clone(),
+    ))
 }
 
 /// `struct Flow` and its constructor.
@@ -76,11 +81,7 @@ fn flow_type() -> TokenStream {
 
 /// `impl rt::Flow for Flow`: what the engine asks of the flow; the `match`es that grow with the flow are
 /// filled in after the skeleton is parsed.
-fn flow_trait(
-    flow: &ir::Flow,
-    handlers: &Handlers<'_>,
-    names: &Names,
-) -> syn::Result<Vec<syn::Item>> {
+fn flow_trait(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
     let session_resets = flow
         .variables
         .iter()
@@ -96,7 +97,7 @@ fn flow_trait(
         });
     let var_names: Vec<&str> = flow.variables.iter().map(|v| v.name.as_str()).collect();
     let var_count = unsuffixed(var_names.len() as u64);
-    let var_fields = &names.vars;
+    let var_fields = names.vars.as_slice();
     let user: Vec<&Ident> = flow
         .variables
         .iter()
@@ -109,11 +110,7 @@ fn flow_trait(
         .collect::<Vec<_>>();
     let has_user = !user.is_empty();
     let user_count = unsuffixed(user.len() as u64);
-    let global_json = flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
-        ir::GLOBAL_STATE_ID,
-        flow.global.name.clone(),
-        "main",
-    ));
+    let global_json = state_json(&flow.global.reference);
     let variable_prefixes: Vec<String> = flow
         .variables
         .iter()
@@ -131,12 +128,12 @@ fn flow_trait(
     } else {
         "}]"
     };
-    let global_arms = handlers.global.iter().map(|(intent, h)| {
-        let h = unsuffixed(u64::from(*h));
+    let global_arms = flow.global.intents.iter().map(|(intent, h)| {
+        let h = unsuffixed(u64::from(h.get()));
         quote!(#intent => Some(#h),)
     });
-    let global_else = option_u32(handlers.global_else);
-    let ending = option_u32(handlers.ending);
+    let global_else = option_u32(flow.global.otherwise.map(HandlerId::get));
+    let ending = option_u32(flow.global.ending.map(HandlerId::get));
     let mut items = items(quote! {
         impl<S: Services> rt::Flow for Flow<S> {
             type Vars = Vars;
@@ -254,35 +251,30 @@ fn flow_trait(
             }
         }
     })?;
-    let reprompts = flow.states.iter().enumerate().filter_map(|(s, state)| {
+    let reprompts = flow.states.enumerate().filter_map(|(s, state)| {
         let t = state.reprompt.as_ref()?;
         let body = block_with(expr::write(t, names), syntax::lit_bool(true));
-        Some(arm(int_pat(s as u64), body))
+        Some(arm(int_pat(u64::from(s.get())), body))
     });
     add_arms(&mut items, "write_reprompt", reprompts)?;
-    let dtmf = handlers
-        .dtmf
-        .iter()
+    let dtmf = flow
+        .states
         .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(s, list)| {
+        .filter(|(_, state)| !state.dtmf.is_empty())
+        .map(|(s, state)| {
             // if PATTERNS[i].as_ref().is_some_and(|p| p.is_match(digits)) { return Some(h); } … None
-            let tests = list.iter().map(|(p, h)| {
+            let tests = state.dtmf.iter().map(|(p, h)| {
                 let test = syntax::closure("p", method(path("p"), "is_match", [path("digits")]));
                 let found = vec![semi(syntax::ret(some_handler(*h)))];
-                stmt(syntax::if_then(
-                    expr::pattern_test(names.pattern(p), test),
-                    found,
-                ))
+                stmt(syntax::if_then(expr::pattern_test(*p, test), found))
             });
-            arm(int_pat(s as u64), block_with(tests, path("None")))
+            arm(int_pat(u64::from(s.get())), block_with(tests, path("None")))
         });
     add_arms(&mut items, "local_dtmf", dtmf)?;
-    let local_else = handlers
-        .local_else
-        .iter()
-        .enumerate()
-        .filter_map(|(s, h)| h.map(|h| arm(int_pat(s as u64), some_handler(h))));
+    let local_else = flow.states.enumerate().filter_map(|(s, state)| {
+        let h = state.otherwise?;
+        Some(arm(int_pat(u64::from(s.get())), some_handler(h)))
+    });
     add_arms(&mut items, "local_else", local_else)?;
     Ok(items)
 }

@@ -12,10 +12,8 @@
 mod bodies;
 mod expr;
 mod flow_impl;
-mod handlers;
 mod names;
 mod parallel;
-mod patterns;
 mod services;
 mod skeleton;
 mod syntax;
@@ -26,7 +24,6 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::ir;
-use handlers::Handlers;
 pub use names::{Names, ident, pascal, snake};
 use skeleton::{items, module_items};
 
@@ -109,31 +106,21 @@ impl Part {
     ];
 
     /// The part's items, every delimiter sharing one span (see [`syntax::with_delimiters`]).
-    fn items(
-        self,
-        flow: &ir::Flow,
-        handlers: &Handlers<'_>,
-        names: &Names,
-    ) -> syn::Result<Vec<syn::Item>> {
-        syntax::with_delimiters(|| self.build(flow, handlers, names))
+    fn items(self, flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+        syntax::with_delimiters(|| self.build(flow, names))
     }
 
     /// The part's items: each comes from the module that emits it.
-    fn build(
-        self,
-        flow: &ir::Flow,
-        handlers: &Handlers<'_>,
-        names: &Names,
-    ) -> syn::Result<Vec<syn::Item>> {
+    fn build(self, flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
         match self {
             Part::Vars => items(types::vars(flow, names)),
             Part::States => types::states(flow, names),
             Part::Services => items(services::services(flow, names)),
-            Part::Statics => tables::statics(flow, names),
-            Part::Flow => flow_impl::flow_impl(flow, handlers, names),
+            Part::Statics => tables::statics(flow),
+            Part::Flow => flow_impl::flow_impl(flow, names),
             Part::Prompts => bodies::prompts(flow, names),
-            Part::LocalIntents => tables::local_intents(handlers),
-            Part::Actions => bodies::actions(handlers, names),
+            Part::LocalIntents => tables::local_intents(flow),
+            Part::Actions => bodies::actions(flow, names),
             Part::Blocks => bodies::blocks(flow, names),
         }
     }
@@ -178,11 +165,10 @@ fn shell(flow: &ir::Flow) -> syn::Result<syn::File> {
 /// directly (see [`syntax`]).
 fn syntax_tree(flow: &ir::Flow) -> syn::Result<syn::File> {
     let names = Names::new(flow);
-    let handlers = Handlers::new(flow);
     let mut file = shell(flow)?;
     let mut items = Vec::new();
     for part in Part::ALL {
-        items.extend(part.items(flow, &handlers, &names)?);
+        items.extend(part.items(flow, &names)?);
     }
     module_items(&mut file)?.extend(items);
     Ok(file)

@@ -1,12 +1,11 @@
 //! Rust names for flow names: snake_case fields and methods, PascalCase types, keywords made safe, and
 //! collisions resolved deterministically; [`Names`] holds those chosen for one flow.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span};
 
-use super::patterns;
-use crate::ir;
+use crate::ir::{self, IdVec, ServiceId, StateId, VarId};
 
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
@@ -104,20 +103,17 @@ impl Unique {
 /// Rust names chosen for a flow's names.
 pub struct Names {
     /// Field per variable.
-    pub vars: Vec<Ident>,
+    pub vars: IdVec<VarId, Ident>,
     /// Method per service.
-    pub(super) services: Vec<Ident>,
+    pub(super) services: IdVec<ServiceId, Ident>,
     /// Type prefix per service (`LookupParcel`).
-    pub(super) service_types: Vec<String>,
+    pub(super) service_types: IdVec<ServiceId, String>,
     /// Variant per state.
-    pub(super) states: Vec<Ident>,
-    patterns: HashMap<String, usize>,
-    /// The rows of `PATTERNS`: every pattern once, in first-use order.
-    pub(super) pattern_list: Vec<String>,
+    pub(super) states: IdVec<StateId, Ident>,
 }
 
 impl Names {
-    /// The names of `flow`'s variables, services, states and patterns.
+    /// The names of `flow`'s variables, services and states.
     pub(super) fn new(flow: &ir::Flow) -> Names {
         let mut fields = Unique::default();
         let vars = flow
@@ -145,30 +141,12 @@ impl Names {
             .iter()
             .map(|s| ident(&variants.take(pascal(&flow.blocks[s.block].key))))
             .collect();
-        let mut names = Names {
+        Names {
             vars,
             services,
             service_types,
             states,
-            patterns: HashMap::new(),
-            pattern_list: Vec::new(),
-        };
-        for p in patterns::used(flow) {
-            names.add_pattern(&p);
         }
-        names
-    }
-
-    fn add_pattern(&mut self, p: &str) {
-        if !self.patterns.contains_key(p) {
-            self.patterns.insert(p.to_string(), self.pattern_list.len());
-            self.pattern_list.push(p.to_string());
-        }
-    }
-
-    /// The index of a pattern in `PATTERNS`.
-    pub fn pattern(&self, p: &str) -> usize {
-        self.patterns.get(p).copied().unwrap_or(0)
     }
 }
 

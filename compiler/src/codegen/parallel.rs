@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use quote::quote;
 
-use super::handlers::Handlers;
 use super::skeleton::{internal, module_items};
 use super::{Names, Part, shell};
 use crate::ir;
@@ -22,10 +21,8 @@ const HELPER_STACK: usize = 8 << 20;
 /// parts formatted on up to `threads` threads and joined in module order, so the text does not depend on
 /// the number of threads.
 pub(super) fn format(flow: &ir::Flow, threads: usize, mut text: String) -> Result<String, String> {
-    // Handlers are plain data, numbered once and shared by every thread.
-    let handlers = Handlers::new(flow);
     let part_text = |part: Part, names: &Names| {
-        part.items(flow, &handlers, names)
+        part.items(flow, names)
             .and_then(format_items)
             .map_err(|e| e.to_string())
     };

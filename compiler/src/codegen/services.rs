@@ -31,7 +31,7 @@ struct Service<'a> {
 
 impl<'a> Service<'a> {
     /// The names of service number `index`.
-    fn new(flow: &'a ir::Flow, index: usize, names: &'a Names) -> Self {
+    fn new(flow: &'a ir::Flow, index: ir::ServiceId, names: &'a Names) -> Self {
         let decl = &flow.services[index];
         let prefix = &names.service_types[index];
         let mut variant_names = names::Unique::default();
@@ -71,7 +71,9 @@ fn var_names<'f>(flow: &'f ir::Flow, vars: &[ir::VarId]) -> Vec<&'f str> {
 
 /// Every service's types, then `trait Services` and its adapter for `rt::Dynamic`.
 pub(super) fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
-    let services: Vec<Service<'_>> = (0..flow.services.len())
+    let services: Vec<Service<'_>> = flow
+        .services
+        .ids()
         .map(|index| Service::new(flow, index, names))
         .collect();
     let items = services.iter().map(|s| {
@@ -237,16 +239,16 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
 pub(super) fn call_body(
     flow: &ir::Flow,
     block: &ir::Block,
-    service: usize,
-    branches: &[usize],
-    error: Option<usize>,
+    service: ir::ServiceId,
+    branches: &[ir::BlockId],
+    error: Option<ir::BlockId>,
     names: &Names,
 ) -> syn::Result<syn::Expr> {
     let s = Service::new(flow, service, names);
     let (input, branch_type, method) = (&s.input, &s.branch, s.method);
     let (input_fields, output_fields, variants) = (&s.input_fields, &s.output_fields, &s.variants);
-    let targets = branches.iter().map(|b| unsuffixed(*b as u64));
-    let route = option_u32(error.map(|b| b as u32));
+    let targets = branches.iter().map(|b| unsuffixed(u64::from(b.get())));
+    let route = option_u32(error.map(ir::BlockId::get));
     let service_name = &s.decl.name;
     let block_key = &block.key;
     let call_input = if input_fields.is_empty() {

@@ -4,27 +4,29 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::handlers::{Handlers, some_handler};
 use super::skeleton::{add_arms, array_of, items};
-use super::syntax::{self, arm, call, index, int_pat, lit_int, lit_str, path, reference};
-use super::{Names, unsuffixed};
+use super::syntax::{self, arm, call, index, int_pat, lit_int, lit_str, path, reference, some};
+use super::unsuffixed;
 use crate::ast::Platform;
 use crate::ir::{self, BlockKind};
-use crate::lower::derived_state_id;
 
 /// `rt::StateRef::from_static(id, name, dialog)`.
-fn state_ref(id: &str, name: &str, dialog: &str) -> syn::Expr {
+fn state_ref(reference: &ir::Reference) -> syn::Expr {
     call(
         "rt::StateRef::from_static",
-        [lit_str(id), lit_str(name), lit_str(dialog)],
+        [
+            lit_str(&reference.id),
+            lit_str(&reference.name),
+            lit_str(&reference.dialog),
+        ],
     )
 }
 
 /// The statics, in module order.
-pub(super) fn statics(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+pub(super) fn statics(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     let mut all = items(http_endpoints(flow))?;
     all.extend(state_refs(flow)?);
-    all.extend(items(patterns(names))?);
+    all.extend(items(patterns(flow))?);
     all.extend(items(intents(flow))?);
     all.extend(items(info(flow))?);
     Ok(all)
@@ -79,25 +81,21 @@ fn state_refs(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     })?;
     let states = flow
         .states
-        .iter()
-        .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
+        .ids()
+        .map(|s| state_ref(flow.state_reference(s)));
     array_of(&mut items, "STATES")?.extend(syntax::pairs(states));
     // A waiting block's reference is its state's: point at it instead of repeating it.
     let blocks = flow.blocks.iter().map(|b| match b.kind {
-        BlockKind::Wait(s) => reference(index(path("STATES"), lit_int(s as u64))),
-        _ => {
-            let dialog = &flow.dialogs[b.dialog].name;
-            let id = derived_state_id(&flow.name, dialog, &b.key);
-            reference(state_ref(&id, &b.name, dialog))
-        }
+        BlockKind::Wait(s) => reference(index(path("STATES"), lit_int(u64::from(s.get())))),
+        _ => reference(state_ref(&b.reference)),
     });
     array_of(&mut items, "BLOCKS")?.extend(syntax::pairs(blocks));
     Ok(items)
 }
 
 /// `PATTERNS`: every pattern compiled once, on first use.
-fn patterns(names: &Names) -> TokenStream {
-    let patterns = &names.pattern_list;
+fn patterns(flow: &ir::Flow) -> TokenStream {
+    let patterns = flow.patterns.as_slice();
     let pattern_count = unsuffixed(patterns.len() as u64);
     quote! {
         /// DTMF and `matches()` patterns, checked when the flow was compiled.
@@ -147,12 +145,12 @@ fn info(flow: &ir::Flow) -> TokenStream {
     };
     let on_error = match flow.global.on_error {
         Some(b) => {
-            let b = unsuffixed(b as u64);
+            let b = unsuffixed(u64::from(b.get()));
             quote!(Some(#b))
         }
         None => quote!(None),
     };
-    let global = state_ref(ir::GLOBAL_STATE_ID, &flow.global.name, "main");
+    let global = state_ref(&flow.global.reference);
     quote! {
         /// Facts about the flow the engine needs.
         pub static INFO: rt::FlowInfo = rt::FlowInfo {
@@ -173,12 +171,12 @@ fn info(flow: &ir::Flow) -> TokenStream {
 
 /// `rt::Flow::local_intent`: the caller's intent found by hash among the intents the states handle
 /// (`rt::dispatch`), then one arm per intent handler of a state, matched by intent number.
-pub(super) fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Item>> {
-    let mut names: Vec<&str> = handlers
-        .local
+pub(super) fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
+    let mut names: Vec<&str> = flow
+        .states
         .iter()
-        .flatten()
-        .map(|(intent, _)| *intent)
+        .flat_map(|s| &s.intents)
+        .map(|(intent, _)| intent.as_str())
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -215,10 +213,10 @@ pub(super) fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Ite
     })?;
     // (state, intent number) => Some(h)
     let number = |intent: &str| names.binary_search(&intent).unwrap_or_default() as u64;
-    let local = handlers.local.iter().enumerate().flat_map(|(s, list)| {
-        list.iter().map(move |(intent, h)| {
-            let pattern = syntax::tuple_pat([int_pat(s as u64), int_pat(number(intent))]);
-            arm(pattern, some_handler(*h))
+    let local = flow.states.enumerate().flat_map(|(s, state)| {
+        state.intents.iter().map(move |(intent, h)| {
+            let pattern = syntax::tuple_pat([int_pat(u64::from(s.get())), int_pat(number(intent))]);
+            arm(pattern, some(lit_int(u64::from(h.get()))))
         })
     });
     add_arms(&mut items, "local_handler", local)?;

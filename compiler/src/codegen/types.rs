@@ -88,14 +88,14 @@ pub(super) fn states(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
     })?;
     let variants = flow
         .states
-        .iter()
+        .ids()
         .zip(&names.states)
         .enumerate()
         .map(|(i, (s, v))| syn::Variant {
-            attrs: vec![syntax::doc(&format!(
-                " `{}` in dialog `{}` (id `{}`).",
-                s.name, s.dialog_name, s.id
-            ))],
+            attrs: vec![syntax::doc(&{
+                let r = flow.state_reference(s);
+                format!(" `{}` in dialog `{}` (id `{}`).", r.name, r.dialog, r.id)
+            })],
             ident: v.clone(),
             fields: syn::Fields::Unit,
             discriminant: Some((Default::default(), lit_int(i as u64))),

@@ -1,52 +1,35 @@
 //! The interpreter: implements the runtime's [`Flow`] trait over the [`ir`], so a flow can be played
-//! without compiling Rust (`flowc run`, `flowc test`) and serves as the oracle for generated code.
+//! without compiling Rust (`flowc run`, `flowc test`) and serves as the oracle for generated code. It reads
+//! every number, reference and pattern from the IR as lowering fixed them, exactly as the code generator
+//! does, and evaluates with the runtime's `value` functions.
 
-mod patterns;
+mod eval;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use flowc_runtime::IntentSamples;
 use flowc_runtime::flow::{
-    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step, TurnContext,
-    TurnInput, View,
+    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step, View,
 };
-use flowc_runtime::pattern::Pattern;
 use flowc_runtime::phone::SipHeader;
 use flowc_runtime::transaction::{StateRef, Variable};
-use flowc_runtime::{IntentSamples, value};
 
 use crate::ast::{Lifetime, Platform};
-use crate::expr::{BinaryOp, Function};
-use crate::ir::{self, BlockKind, Expr, Part, Template};
-use crate::lower::derived_state_id;
+use crate::ir::{self, BlockId, BlockKind, HandlerId, IdVec, StateId, Template};
+use eval::{Env, Patterns};
 
 pub use flowc_runtime::services::{
     DynamicServices as Services, NoServices, ServiceError, ServiceReply,
 };
 
-/// What expressions read: the variables, the request, the context.
-struct Env<'s> {
-    vars: &'s [String],
-    input: &'s TurnInput<'s>,
-    context: &'s TurnContext<'s>,
-}
-
-impl<'s> Env<'s> {
-    fn of_scope(scope: &'s Scope<'_, Vec<String>>) -> Env<'s> {
-        Env {
-            vars: scope.vars,
-            input: scope.input,
-            context: scope.context,
-        }
-    }
-
-    fn of_view(view: &'s View<'_, Vec<String>>) -> Env<'s> {
-        Env {
-            vars: view.vars,
-            input: view.input,
-            context: view.context,
-        }
-    }
+/// The runtime's reference for an IR one.
+fn state_ref(reference: &ir::Reference) -> StateRef {
+    StateRef::new(
+        reference.id.clone(),
+        reference.name.clone(),
+        reference.dialog.clone(),
+    )
 }
 
 /// Plays an [`ir::Flow`].
@@ -54,77 +37,22 @@ pub struct Interpreter<S: Services = NoServices> {
     ir: ir::Flow,
     info: FlowInfo,
     services: S,
-    states: Vec<StateRef>,
-    blocks: Vec<StateRef>,
-    /// Every handler's action: state handlers, elses and DTMF, then the global ones.
-    actions: Vec<ir::Action>,
-    local: Vec<HashMap<String, HandlerIx>>,
-    local_else: Vec<Option<HandlerIx>>,
-    dtmf: Vec<Vec<(Pattern, HandlerIx)>>,
+    states: IdVec<StateId, StateRef>,
+    blocks: IdVec<BlockId, StateRef>,
+    patterns: Patterns,
+    /// Per state: the handler of each intent it handles.
+    local: IdVec<StateId, HashMap<String, HandlerIx>>,
+    /// The handler of each global intent.
     global: HashMap<String, HandlerIx>,
-    global_else: Option<HandlerIx>,
-    ending: Option<HandlerIx>,
-    patterns: HashMap<String, Pattern>,
     user_vars: Vec<usize>,
 }
 
 impl<S: Services> Interpreter<S> {
     /// An interpreter of `ir` calling `services`.
     pub fn new(ir: ir::Flow, services: S) -> Self {
-        let states: Vec<StateRef> = ir
-            .states
-            .iter()
-            .map(|s| StateRef::new(s.id.clone(), s.name.clone(), s.dialog_name.clone()))
-            .collect();
-        let blocks = ir
-            .blocks
-            .iter()
-            .map(|b| match b.kind {
-                BlockKind::Wait(s) => states[s].clone(),
-                _ => {
-                    let dialog = &ir.dialogs[b.dialog].name;
-                    StateRef::new(
-                        derived_state_id(&ir.name, dialog, &b.key),
-                        b.name.clone(),
-                        dialog.clone(),
-                    )
-                }
-            })
-            .collect();
-        let mut actions = Vec::new();
-        let mut add = |a: &ir::Action| {
-            actions.push(a.clone());
-            (actions.len() - 1) as HandlerIx
+        let handlers = |list: &[(String, HandlerId)]| -> HashMap<String, HandlerIx> {
+            list.iter().map(|(i, h)| (i.clone(), h.get())).collect()
         };
-        let mut local = Vec::with_capacity(ir.states.len());
-        let mut local_else = Vec::with_capacity(ir.states.len());
-        let mut dtmf = Vec::with_capacity(ir.states.len());
-        for state in &ir.states {
-            let mut map = HashMap::new();
-            for (intent, action) in &state.handlers {
-                let h = add(action);
-                map.entry(intent.clone()).or_insert(h);
-            }
-            local.push(map);
-            local_else.push(state.otherwise.as_ref().map(&mut add));
-            dtmf.push(
-                state
-                    .dtmf
-                    .iter()
-                    // Patterns were checked by the analyzer; one that still fails never matches.
-                    .filter_map(|(p, a)| Pattern::parse(p).ok().map(|p| (p, add(a))))
-                    .collect(),
-            );
-        }
-        let mut global = HashMap::new();
-        for (intent, action) in &ir.global.handlers {
-            let h = add(action);
-            global.entry(intent.clone()).or_insert(h);
-        }
-        let global_else = ir.global.otherwise.as_ref().map(&mut add);
-        let ending = ir.global.ending.as_ref().map(&mut add);
-        let mut patterns = HashMap::new();
-        patterns::collect_patterns(&ir, &mut patterns);
         let info = FlowInfo {
             name: ir.name.clone().into(),
             release: ir.release.clone().into(),
@@ -134,8 +62,8 @@ impl<S: Services> Interpreter<S> {
             stt_type: ir.stt.kind.clone().into(),
             stt_id: ir.stt.id.clone().into(),
             no_input_limit: ir.no_input_limit,
-            on_error: ir.global.on_error.map(|b| b as BlockIx),
-            global_state: StateRef::new(ir::GLOBAL_STATE_ID, ir.global.name.clone(), "main"),
+            on_error: ir.global.on_error.map(BlockId::get),
+            global_state: state_ref(&ir.global.reference),
             intents: Cow::Owned(
                 ir.intents
                     .iter()
@@ -148,28 +76,26 @@ impl<S: Services> Interpreter<S> {
                     .collect(),
             ),
         };
-        let user_vars = ir
-            .variables
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.lifetime == Lifetime::User)
-            .map(|(i, _)| i)
-            .collect();
         Interpreter {
-            ir,
+            states: ir
+                .states
+                .ids()
+                .map(|s| state_ref(ir.state_reference(s)))
+                .collect(),
+            blocks: ir.blocks.iter().map(|b| state_ref(&b.reference)).collect(),
+            patterns: Patterns::compile(&ir.patterns),
+            local: ir.states.iter().map(|s| handlers(&s.intents)).collect(),
+            global: handlers(&ir.global.intents),
+            user_vars: ir
+                .variables
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.lifetime == Lifetime::User)
+                .map(|(i, _)| i)
+                .collect(),
             info,
             services,
-            states,
-            blocks,
-            actions,
-            local,
-            local_else,
-            dtmf,
-            global,
-            global_else,
-            ending,
-            patterns,
-            user_vars,
+            ir,
         }
     }
 
@@ -188,75 +114,9 @@ impl<S: Services> Interpreter<S> {
         &self.services
     }
 
-    fn eval<'s>(&self, expr: &Expr, scope: &'s Env<'_>) -> Cow<'s, str> {
-        match expr {
-            Expr::Var(v) => Cow::Borrowed(scope.vars.get(*v).map(String::as_str).unwrap_or("")),
-            Expr::Slot(name) => scope.input.slot(name),
-            Expr::Context(field) => scope.context.get(*field),
-            Expr::IntentName => Cow::Borrowed(scope.input.intent),
-            Expr::Dtmf => Cow::Borrowed(scope.input.dtmf),
-            Expr::Str(s) | Expr::Num(s) => Cow::Owned(s.clone()),
-            Expr::Bool(b) => Cow::Borrowed(value::bool_text(*b)),
-            Expr::Not(inner) => {
-                Cow::Borrowed(value::bool_text(!value::truthy(&self.eval(inner, scope))))
-            }
-            Expr::Binary(op, a, b) => {
-                Cow::Borrowed(value::bool_text(self.binary(*op, a, b, scope)))
-            }
-            Expr::Call(f, args) => {
-                let arg = |i: usize| {
-                    args.get(i)
-                        .map(|a| self.eval(a, scope))
-                        .unwrap_or(Cow::Borrowed(""))
-                };
-                let result = match f {
-                    Function::Empty => value::is_empty(&arg(0)),
-                    Function::Contains => value::contains(&arg(0), &arg(1)),
-                    Function::Matches => match args.get(1) {
-                        Some(Expr::Str(p)) => self
-                            .patterns
-                            .get(p)
-                            .is_some_and(|p| value::matches(&arg(0), p)),
-                        _ => false,
-                    },
-                };
-                Cow::Borrowed(value::bool_text(result))
-            }
-        }
-    }
-
-    fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, scope: &Env<'_>) -> bool {
-        use std::cmp::Ordering::*;
-        match op {
-            BinaryOp::And => {
-                value::truthy(&self.eval(a, scope)) && value::truthy(&self.eval(b, scope))
-            }
-            BinaryOp::Or => {
-                value::truthy(&self.eval(a, scope)) || value::truthy(&self.eval(b, scope))
-            }
-            _ => {
-                let ordering = value::compare(&self.eval(a, scope), &self.eval(b, scope));
-                match op {
-                    BinaryOp::Eq => ordering == Equal,
-                    BinaryOp::Ne => ordering != Equal,
-                    BinaryOp::Lt => ordering == Less,
-                    BinaryOp::Le => ordering != Greater,
-                    BinaryOp::Gt => ordering == Greater,
-                    _ => ordering != Less,
-                }
-            }
-        }
-    }
-
-    fn render(&self, template: &Template, scope: &Env<'_>) -> String {
-        let ssml = template.prompt && scope.context.prompts_are_ssml();
+    fn render(&self, template: &Template, env: &Env<'_>) -> String {
         let mut out = String::new();
-        for part in &template.parts {
-            match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Expr(e) => value::push_value(&mut out, &self.eval(e, scope), ssml),
-            }
-        }
+        eval::render(template, env, &self.patterns, &mut out);
         out
     }
 
@@ -267,10 +127,10 @@ impl<S: Services> Interpreter<S> {
         }
     }
 
-    fn assign(&self, assignments: &[(usize, Template)], scope: &mut Scope<'_, Vec<String>>) {
+    fn assign(&self, assignments: &[(ir::VarId, Template)], scope: &mut Scope<'_, Vec<String>>) {
         for (var, template) in assignments {
             let value = self.render(template, &Env::of_scope(scope));
-            if let Some(slot) = scope.vars.get_mut(*var) {
+            if let Some(slot) = scope.vars.get_mut(var.index()) {
                 *slot = value;
             }
         }
@@ -279,20 +139,20 @@ impl<S: Services> Interpreter<S> {
     fn service(
         &self,
         block: &ir::Block,
-        service: usize,
-        branches: &[usize],
-        error: Option<usize>,
+        service: ir::ServiceId,
+        branches: &[BlockId],
+        error: Option<BlockId>,
         scope: &mut Scope<'_, Vec<String>>,
     ) -> ServiceResult {
         let decl = &self.ir.services[service];
-        let route = error.map(|b| b as BlockIx);
+        let route = error.map(BlockId::get);
         let inputs: Vec<(&str, &str)> = decl
             .inputs
             .iter()
             .map(|&v| {
                 (
                     self.ir.variables[v].name.as_str(),
-                    scope.vars.get(v).map(String::as_str).unwrap_or(""),
+                    scope.vars.get(v.index()).map_or("", String::as_str),
                 )
             })
             .collect();
@@ -303,9 +163,14 @@ impl<S: Services> Interpreter<S> {
         };
         let reply = match self.services.call(&decl.name, &inputs, scope.context) {
             Ok(reply) => reply,
-            Err(error) => return failed(error),
+            Err(e) => return failed(e),
         };
-        let Some(index) = decl.branches.iter().position(|b| *b == reply.branch) else {
+        let Some(next) = decl
+            .branches
+            .iter()
+            .position(|b| *b == reply.branch)
+            .and_then(|i| branches.get(i))
+        else {
             return failed(flowc_runtime::services::unknown_branch(
                 &decl.name,
                 &reply.branch,
@@ -316,13 +181,13 @@ impl<S: Services> Interpreter<S> {
                 .outputs
                 .iter()
                 .find(|&&v| self.ir.variables[v].name == name)
-                && let Some(slot) = scope.vars.get_mut(var)
+                && let Some(slot) = scope.vars.get_mut(var.index())
             {
                 *slot = value;
             }
         }
         ServiceResult::Answered {
-            next: branches[index] as BlockIx,
+            next: next.get(),
             status: Cow::Borrowed("ok"),
         }
     }
@@ -400,15 +265,15 @@ impl<S: Services> Flow for Interpreter<S> {
     }
 
     fn state(&self, state: StateIx) -> &StateRef {
-        &self.states[state as usize]
+        &self.states[StateId::new(state as usize)]
     }
 
     fn block(&self, block: BlockIx) -> &StateRef {
-        &self.blocks[block as usize]
+        &self.blocks[BlockId::new(block as usize)]
     }
 
     fn prompt_count(&self, state: StateIx) -> u32 {
-        self.ir.states[state as usize].prompts.len() as u32
+        self.ir.states[StateId::new(state as usize)].prompts.len() as u32
     }
 
     fn write_prompt(
@@ -418,8 +283,9 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) {
-        if let Some(t) = self.ir.states[state as usize].prompts.get(index as usize) {
-            out.push_str(&self.render(t, &Env::of_view(scope)));
+        let state = &self.ir.states[StateId::new(state as usize)];
+        if let Some(t) = state.prompts.get(index as usize) {
+            eval::render(t, &Env::of_view(scope), &self.patterns, out);
         }
     }
 
@@ -429,9 +295,9 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) -> bool {
-        match &self.ir.states[state as usize].reprompt {
+        match &self.ir.states[StateId::new(state as usize)].reprompt {
             Some(t) => {
-                out.push_str(&self.render(t, &Env::of_view(scope)));
+                eval::render(t, &Env::of_view(scope), &self.patterns, out);
                 true
             }
             None => false,
@@ -439,18 +305,23 @@ impl<S: Services> Flow for Interpreter<S> {
     }
 
     fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx> {
-        self.local[state as usize].get(intent).copied()
+        self.local[StateId::new(state as usize)]
+            .get(intent)
+            .copied()
     }
 
     fn local_dtmf(&self, state: StateIx, digits: &str) -> Option<HandlerIx> {
-        self.dtmf[state as usize]
+        self.ir.states[StateId::new(state as usize)]
+            .dtmf
             .iter()
-            .find(|(p, _)| p.is_match(digits))
-            .map(|(_, h)| *h)
+            .find(|(p, _)| self.patterns.matches(*p, digits))
+            .map(|(_, h)| h.get())
     }
 
     fn local_else(&self, state: StateIx) -> Option<HandlerIx> {
-        self.local_else[state as usize]
+        self.ir.states[StateId::new(state as usize)]
+            .otherwise
+            .map(HandlerId::get)
     }
 
     fn global_intent(&self, intent: &str) -> Option<HandlerIx> {
@@ -458,24 +329,24 @@ impl<S: Services> Flow for Interpreter<S> {
     }
 
     fn global_else(&self) -> Option<HandlerIx> {
-        self.global_else
+        self.ir.global.otherwise.map(HandlerId::get)
     }
 
     fn ending(&self) -> Option<HandlerIx> {
-        self.ending
+        self.ir.global.ending.map(HandlerId::get)
     }
 
     fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Vec<String>>) -> BlockIx {
-        let action = &self.actions[handler as usize];
+        let action = &self.ir.handlers[HandlerId::new(handler as usize)].action;
         self.say(&action.say, scope);
         self.assign(&action.set, scope);
-        action.goto as BlockIx
+        action.goto.get()
     }
 
     fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Vec<String>>) -> Step {
-        let b = &self.ir.blocks[block as usize];
+        let b = &self.ir.blocks[BlockId::new(block as usize)];
         match &b.kind {
-            BlockKind::Wait(s) => Step::Wait(*s as StateIx),
+            BlockKind::Wait(s) => Step::Wait(s.get()),
             BlockKind::End { say } => {
                 self.say(say, scope);
                 Step::End
@@ -486,25 +357,26 @@ impl<S: Services> Flow for Interpreter<S> {
                 error,
             } => Step::Service(self.service(b, *service, branches, *error, scope)),
             BlockKind::Condition { arms, otherwise } => {
+                let env = Env::of_scope(scope);
                 let next = arms
                     .iter()
-                    .find(|(e, _)| value::truthy(&self.eval(e, &Env::of_scope(scope))))
-                    .map(|(_, t)| *t)
-                    .unwrap_or(*otherwise);
-                Step::Next(next as BlockIx)
+                    .find(|(e, _)| eval::holds(e, &env, &self.patterns))
+                    .map_or(*otherwise, |(_, t)| *t);
+                Step::Next(next.get())
             }
             BlockKind::Set { assignments, next } => {
                 self.assign(assignments, scope);
-                Step::Next(*next as BlockIx)
+                Step::Next(next.get())
             }
             BlockKind::Call {
-                dialog,
+                entry,
                 success,
                 failure,
+                ..
             } => Step::Call {
-                entry: self.ir.dialogs[*dialog].entry as BlockIx,
-                success: success.map(|b| b as BlockIx),
-                failure: failure.map(|b| b as BlockIx),
+                entry: entry.get(),
+                success: success.map(BlockId::get),
+                failure: failure.map(BlockId::get),
             },
             BlockKind::Exit(outcome) => Step::Exit(match outcome {
                 crate::ast::Outcome::Success => Outcome::Success,
