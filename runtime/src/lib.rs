@@ -92,8 +92,8 @@ pub use webhook::{WebhookConfig, WebhookEndpoint, WebhookError, WebhookSink, Web
 pub mod __private {
     pub use crate::dispatch;
     pub use crate::flow::{
-        BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
-        Step, TurnContext, View,
+        BlockInfo, BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Lifetime, Outcome, Reference,
+        Scope, ServiceResult, StateInfo, StateIx, Step, TurnContext, VariableInfo, View,
     };
     pub use crate::json;
     pub use crate::matcher::IntentSamples;

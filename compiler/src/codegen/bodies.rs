@@ -5,10 +5,10 @@ use quote::quote;
 
 use super::skeleton::{add_arms, items};
 use super::syntax::{
-    self, arm, block, block_with, call, deref, fields, int_pat, let_, lit_int, lit_str, method,
-    path, reference_mut, semi, stmt,
+    self, arm, block, block_with, call, deref, fields, int_pat, let_, lit_str, method, path,
+    reference_mut, semi, stmt,
 };
-use super::{Names, expr, option_u32, services, unsuffixed};
+use super::{Names, expr, services};
 use crate::ast::Outcome;
 use crate::ir::{self, BlockId, BlockKind, VarId};
 
@@ -98,28 +98,27 @@ pub(super) fn prompts(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::It
     Ok(items)
 }
 
-/// `rt::Flow::run_handler`: one arm per handler.
+/// `rt::Flow::run_handler`: one arm per handler that says or sets something (where each goes is
+/// `HANDLERS`).
 pub(super) fn actions(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
-    let fallback_block = unsuffixed(0);
     let mut items = items(quote! {
         impl<S: Services> Flow<S> {
-            /// Runs the action of `handler`: the block the turn goes on at (`rt::Flow::run_handler`).
-            fn action(&self, handler: rt::HandlerIx, scope: &mut rt::Scope<'_, Vars>) -> rt::BlockIx {
+            /// Says and sets what the action of `handler` does (`rt::Flow::run_handler`).
+            fn action(&self, handler: rt::HandlerIx, scope: &mut rt::Scope<'_, Vars>) {
                 match handler {
-                    _ => #fallback_block,
+                    // Only go somewhere.
+                    _ => {}
                 }
             }
         }
     })?;
-    let run_handlers = flow.handlers.enumerate().map(|(h, handler)| {
+    let run_handlers = flow.handlers.enumerate().filter_map(|(h, handler)| {
         let action = &handler.action;
-        let stmts = say(&action.say, names)
+        let stmts: Vec<syn::Stmt> = say(&action.say, names)
             .into_iter()
-            .chain(assign(&action.set, names));
-        arm(
-            int_pat(u64::from(h.get())),
-            block_with(stmts, lit_int(u64::from(action.goto.get()))),
-        )
+            .chain(assign(&action.set, names))
+            .collect();
+        (!stmts.is_empty()).then(|| arm(int_pat(u64::from(h.get())), block(stmts)))
     });
     add_arms(&mut items, "action", run_handlers)?;
     Ok(items)
@@ -132,7 +131,7 @@ pub(super) fn blocks(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
             /// Runs `block` (`rt::Flow::run_block`).
             fn step(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> Step {
                 match block {
-                    _ => Step::Wait(0),
+                    _ => Step::NoSuchBlock,
                 }
             }
         }
@@ -153,9 +152,9 @@ pub(super) fn blocks(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
 
 /// What block `block` does: the arm of `rt::Flow::run_block` that runs it.
 fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<syn::Expr> {
-    let next = |target: BlockId| call("Step::Next", [lit_int(u64::from(target.get()))]);
+    let next = |target: BlockId| call("Step::Next", [names.block(target)]);
     Ok(match &block.kind {
-        BlockKind::Wait(s) => call("Step::Wait", [lit_int(u64::from(s.get()))]),
+        BlockKind::Wait(s) => call("Step::Wait", [names.state(*s)]),
         BlockKind::End { say: words } => block_with(say(words, names), path("Step::End")),
         BlockKind::Back { say: words } => block_with(say(words, names), path("Step::Back")),
         BlockKind::Condition { arms, otherwise } => {
@@ -178,9 +177,9 @@ fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<
         } => syntax::structure(
             "Step::Call",
             [
-                ("entry", lit_int(u64::from(entry.get()))),
-                ("success", option_u32(success.map(BlockId::get))),
-                ("failure", option_u32(failure.map(BlockId::get))),
+                ("entry", names.block(*entry)),
+                ("success", syntax::option(success.map(|b| names.block(b)))),
+                ("failure", syntax::option(failure.map(|b| names.block(b)))),
             ],
         ),
         BlockKind::Exit(outcome) => {

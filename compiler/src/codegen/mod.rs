@@ -10,6 +10,7 @@
 //! (prompts, handler actions, blocks); [`parallel`] formats the module's [`Part`]s on several threads.
 
 mod bodies;
+mod description;
 mod expr;
 mod flow_impl;
 mod names;
@@ -116,7 +117,11 @@ impl Part {
             Part::Vars => items(types::vars(flow, names)),
             Part::States => types::states(flow, names),
             Part::Services => items(services::services(flow, names)),
-            Part::Statics => tables::statics(flow),
+            Part::Statics => {
+                let mut items = tables::statics(flow)?;
+                items.extend(description::description(flow, names)?);
+                Ok(items)
+            }
             Part::Flow => flow_impl::flow_impl(flow, names),
             Part::Prompts => bodies::prompts(flow, names),
             Part::LocalIntents => tables::local_intents(flow),
@@ -172,11 +177,6 @@ fn syntax_tree(flow: &ir::Flow) -> syn::Result<syn::File> {
     }
     module_items(&mut file)?.extend(items);
     Ok(file)
-}
-
-/// `Some(v)` or `None`.
-fn option_u32(v: Option<u32>) -> syn::Expr {
-    syntax::option_int(v.map(u64::from))
 }
 
 /// An integer literal without a type suffix (`3`, not `3u32`): the context gives the type.

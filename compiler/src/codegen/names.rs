@@ -5,7 +5,8 @@ use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span};
 
-use crate::ir::{self, IdVec, ServiceId, StateId, VarId};
+use super::syntax::lit_int;
+use crate::ir::{self, BlockId, HandlerId, IdVec, ServiceId, StateId, VarId};
 
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
@@ -147,6 +148,21 @@ impl Names {
             service_types,
             states,
         }
+    }
+
+    /// The engine's number of block `b`, as generated code writes it.
+    pub(super) fn block(&self, b: BlockId) -> syn::Expr {
+        lit_int(u64::from(b.get()))
+    }
+
+    /// The engine's number of state `s`, as generated code writes it.
+    pub(super) fn state(&self, s: StateId) -> syn::Expr {
+        lit_int(u64::from(s.get()))
+    }
+
+    /// The engine's number of handler `h`, as generated code writes it.
+    pub(super) fn handler(&self, h: HandlerId) -> syn::Expr {
+        lit_int(u64::from(h.get()))
     }
 }
 

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names::{self, Names, ident, pascal};
-use super::{option_u32, syntax, unsuffixed};
+use super::syntax;
 use crate::ir;
 
 /// The Rust names of one service's items, shared by its types and the blocks that call it.
@@ -247,8 +247,8 @@ pub(super) fn call_body(
     let s = Service::new(flow, service, names);
     let (input, branch_type, method) = (&s.input, &s.branch, s.method);
     let (input_fields, output_fields, variants) = (&s.input_fields, &s.output_fields, &s.variants);
-    let targets = branches.iter().map(|b| unsuffixed(u64::from(b.get())));
-    let route = option_u32(error.map(ir::BlockId::get));
+    let targets = branches.iter().map(|b| names.block(*b));
+    let route = syntax::option(error.map(|b| names.block(b)));
     let service_name = &s.decl.name;
     let block_key = &block.key;
     let call_input = if input_fields.is_empty() {

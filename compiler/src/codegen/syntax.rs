@@ -269,10 +269,10 @@ pub fn some(e: Expr) -> Expr {
     call("Some", [e])
 }
 
-/// `Some(n)` or `None`.
-pub fn option_int(v: Option<u64>) -> Expr {
-    match v {
-        Some(n) => some(lit_int(n)),
+/// `Some(e)` or `None`.
+pub fn option(e: Option<Expr>) -> Expr {
+    match e {
+        Some(e) => some(e),
         None => path("None"),
     }
 }

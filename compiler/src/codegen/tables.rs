@@ -1,34 +1,19 @@
-//! The module's static tables: HTTP endpoints, state and block references, patterns, intent samples, the
-//! flow's `INFO`, and the hashed table that finds the intents the states handle.
+//! The module's other static tables: HTTP endpoints, patterns, intent samples, and the hashed table that
+//! finds the intents the states handle.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::skeleton::{add_arms, array_of, items};
-use super::syntax::{self, arm, call, index, int_pat, lit_int, lit_str, path, reference, some};
+use super::skeleton::{add_arms, items};
+use super::syntax::{self, arm, int_pat, lit_int, lit_str, some};
 use super::unsuffixed;
-use crate::ast::Platform;
-use crate::ir::{self, BlockKind};
-
-/// `rt::StateRef::from_static(id, name, dialog)`.
-fn state_ref(reference: &ir::Reference) -> syn::Expr {
-    call(
-        "rt::StateRef::from_static",
-        [
-            lit_str(&reference.id),
-            lit_str(&reference.name),
-            lit_str(&reference.dialog),
-        ],
-    )
-}
+use crate::ir;
 
 /// The statics, in module order.
 pub(super) fn statics(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     let mut all = items(http_endpoints(flow))?;
-    all.extend(state_refs(flow)?);
     all.extend(items(patterns(flow))?);
     all.extend(items(intents(flow))?);
-    all.extend(items(info(flow))?);
     Ok(all)
 }
 
@@ -67,32 +52,6 @@ fn http_endpoints(flow: &ir::Flow) -> TokenStream {
     }
 }
 
-/// `STATES`, `NO_STATE` and `BLOCKS`: the analytics references.
-fn state_refs(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
-    let state_count = unsuffixed(flow.states.len() as u64);
-    let block_count = unsuffixed(flow.blocks.len() as u64);
-    let mut items = items(quote! {
-        /// Analytics references of the states, by state number.
-        pub static STATES: [rt::StateRef; #state_count] = [];
-        /// The reference of "no state".
-        static NO_STATE: rt::StateRef = rt::StateRef::EMPTY;
-        /// Analytics references of all blocks, by block number.
-        pub static BLOCKS: [&rt::StateRef; #block_count] = [];
-    })?;
-    let states = flow
-        .states
-        .ids()
-        .map(|s| state_ref(flow.state_reference(s)));
-    array_of(&mut items, "STATES")?.extend(syntax::pairs(states));
-    // A waiting block's reference is its state's: point at it instead of repeating it.
-    let blocks = flow.blocks.iter().map(|b| match b.kind {
-        BlockKind::Wait(s) => reference(index(path("STATES"), lit_int(u64::from(s.get())))),
-        _ => reference(state_ref(&b.reference)),
-    });
-    array_of(&mut items, "BLOCKS")?.extend(syntax::pairs(blocks));
-    Ok(items)
-}
-
 /// `PATTERNS`: every pattern compiled once, on first use.
 fn patterns(flow: &ir::Flow) -> TokenStream {
     let patterns = flow.patterns.as_slice();
@@ -121,51 +80,6 @@ fn intents(flow: &ir::Flow) -> TokenStream {
     quote! {
         #(#utterances)*
         static INTENTS: [rt::IntentSamples; #intent_count] = [ #(#intents)* ];
-    }
-}
-
-/// `INFO`: the facts about the flow the engine needs.
-fn info(flow: &ir::Flow) -> TokenStream {
-    let name = &flow.name;
-    let release = &flow.release;
-    let phone = flow.supports(Platform::Phone);
-    let chat = flow.supports(Platform::Chat);
-    let language = match &flow.language {
-        Some(l) => quote!(Some(rt::Cow::Borrowed(#l))),
-        None => quote!(None),
-    };
-    let stt_type = &flow.stt.kind;
-    let stt_id = &flow.stt.id;
-    let no_input = match flow.no_input_limit {
-        Some(n) => {
-            let n = unsuffixed(u64::from(n));
-            quote!(Some(#n))
-        }
-        None => quote!(None),
-    };
-    let on_error = match flow.global.on_error {
-        Some(b) => {
-            let b = unsuffixed(u64::from(b.get()));
-            quote!(Some(#b))
-        }
-        None => quote!(None),
-    };
-    let global = state_ref(&flow.global.reference);
-    quote! {
-        /// Facts about the flow the engine needs.
-        pub static INFO: rt::FlowInfo = rt::FlowInfo {
-            name: rt::Cow::Borrowed(#name),
-            release: rt::Cow::Borrowed(#release),
-            phone: #phone,
-            chat: #chat,
-            language: #language,
-            stt_type: rt::Cow::Borrowed(#stt_type),
-            stt_id: rt::Cow::Borrowed(#stt_id),
-            no_input_limit: #no_input,
-            on_error: #on_error,
-            global_state: #global,
-            intents: rt::Cow::Borrowed(&INTENTS),
-        };
     }
 }
 

@@ -82,7 +82,7 @@ pub(super) fn states(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Ite
 
             /// The state's analytics reference.
             pub fn reference(self) -> &'static rt::StateRef {
-                &STATES[self as usize]
+                &STATES[self as usize].reference.state
             }
         }
     })?;

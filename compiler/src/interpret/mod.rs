@@ -10,10 +10,11 @@ use std::collections::HashMap;
 
 use flowc_runtime::IntentSamples;
 use flowc_runtime::flow::{
-    BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx, Step, View,
+    BlockInfo, BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Reference, Scope, ServiceResult,
+    StateInfo, StateIx, Step, VariableInfo, View,
 };
 use flowc_runtime::phone::SipHeader;
-use flowc_runtime::transaction::{StateRef, Variable};
+use flowc_runtime::transaction::StateRef;
 
 use crate::ast::{Lifetime, Platform};
 use crate::ir::{self, BlockId, BlockKind, HandlerId, IdVec, StateId, Template};
@@ -32,19 +33,79 @@ fn state_ref(reference: &ir::Reference) -> StateRef {
     )
 }
 
+/// The flow's static description, built once: the same tables generated code has as `static` data, so the
+/// engine writes both engines' transactions through one path.
+fn info(ir: &ir::Flow) -> FlowInfo {
+    let handler = |h: Option<HandlerId>| h.map(HandlerId::get);
+    FlowInfo {
+        name: ir.name.clone().into(),
+        release: ir.release.clone().into(),
+        phone: ir.supports(Platform::Phone),
+        chat: ir.supports(Platform::Chat),
+        language: ir.language.clone().map(Cow::Owned),
+        stt_type: ir.stt.kind.clone().into(),
+        stt_id: ir.stt.id.clone().into(),
+        no_input_limit: ir.no_input_limit,
+        on_error: ir.global.on_error.map(BlockId::get),
+        intents: Cow::Owned(
+            ir.intents
+                .iter()
+                .map(|i| IntentSamples {
+                    name: i.name.clone().into(),
+                    utterances: Cow::Owned(
+                        i.utterances.iter().map(|u| Cow::Owned(u.clone())).collect(),
+                    ),
+                })
+                .collect(),
+        ),
+        global: Reference::new(state_ref(&ir.global.reference)),
+        states: Cow::Owned(
+            ir.states
+                .enumerate()
+                .map(|(s, state)| StateInfo {
+                    reference: Reference::new(state_ref(ir.state_reference(s))),
+                    prompts: u32::try_from(state.prompts.len()).unwrap_or(u32::MAX),
+                    otherwise: handler(state.otherwise),
+                })
+                .collect(),
+        ),
+        blocks: Cow::Owned(
+            ir.blocks
+                .iter()
+                .map(|b| match b.kind {
+                    BlockKind::Wait(s) => BlockInfo::Waits(s.get()),
+                    _ => BlockInfo::Other(state_ref(&b.reference)),
+                })
+                .collect(),
+        ),
+        handlers: Cow::Owned(ir.handlers.iter().map(|h| h.action.goto.get()).collect()),
+        global_else: handler(ir.global.otherwise),
+        ending: handler(ir.global.ending),
+        variables: Cow::Owned(
+            ir.variables
+                .iter()
+                .map(|v| {
+                    let lifetime = match v.lifetime {
+                        Lifetime::Session => flowc_runtime::flow::Lifetime::Session,
+                        Lifetime::User => flowc_runtime::flow::Lifetime::User,
+                    };
+                    VariableInfo::new(v.name.clone(), lifetime, v.default.clone())
+                })
+                .collect(),
+        ),
+    }
+}
+
 /// Plays an [`ir::Flow`].
 pub struct Interpreter<S: Services = NoServices> {
     ir: ir::Flow,
     info: FlowInfo,
     services: S,
-    states: IdVec<StateId, StateRef>,
-    blocks: IdVec<BlockId, StateRef>,
     patterns: Patterns,
     /// Per state: the handler of each intent it handles.
     local: IdVec<StateId, HashMap<String, HandlerIx>>,
     /// The handler of each global intent.
     global: HashMap<String, HandlerIx>,
-    user_vars: Vec<usize>,
 }
 
 impl<S: Services> Interpreter<S> {
@@ -53,47 +114,11 @@ impl<S: Services> Interpreter<S> {
         let handlers = |list: &[(String, HandlerId)]| -> HashMap<String, HandlerIx> {
             list.iter().map(|(i, h)| (i.clone(), h.get())).collect()
         };
-        let info = FlowInfo {
-            name: ir.name.clone().into(),
-            release: ir.release.clone().into(),
-            phone: ir.supports(Platform::Phone),
-            chat: ir.supports(Platform::Chat),
-            language: ir.language.clone().map(Cow::Owned),
-            stt_type: ir.stt.kind.clone().into(),
-            stt_id: ir.stt.id.clone().into(),
-            no_input_limit: ir.no_input_limit,
-            on_error: ir.global.on_error.map(BlockId::get),
-            global_state: state_ref(&ir.global.reference),
-            intents: Cow::Owned(
-                ir.intents
-                    .iter()
-                    .map(|i| IntentSamples {
-                        name: i.name.clone().into(),
-                        utterances: Cow::Owned(
-                            i.utterances.iter().map(|u| Cow::Owned(u.clone())).collect(),
-                        ),
-                    })
-                    .collect(),
-            ),
-        };
         Interpreter {
-            states: ir
-                .states
-                .ids()
-                .map(|s| state_ref(ir.state_reference(s)))
-                .collect(),
-            blocks: ir.blocks.iter().map(|b| state_ref(&b.reference)).collect(),
+            info: info(&ir),
             patterns: Patterns::compile(&ir.patterns),
             local: ir.states.iter().map(|s| handlers(&s.intents)).collect(),
             global: handlers(&ir.global.intents),
-            user_vars: ir
-                .variables
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.lifetime == Lifetime::User)
-                .map(|(i, _)| i)
-                .collect(),
-            info,
             services,
             ir,
         }
@@ -102,6 +127,10 @@ impl<S: Services> Interpreter<S> {
     /// The flow being played.
     pub fn ir(&self) -> &ir::Flow {
         &self.ir
+    }
+
+    fn state(&self, state: StateIx) -> Option<&ir::State> {
+        self.ir.states.get(StateId::new(state as usize))
     }
 
     /// The HTTP endpoints the flow declares, for `flowc_runtime::HttpServices`.
@@ -229,51 +258,12 @@ impl<S: Services> Flow for Interpreter<S> {
             .collect()
     }
 
-    fn reset_session(&self, vars: &mut Vec<String>) {
-        for (slot, decl) in vars.iter_mut().zip(&self.ir.variables) {
-            if decl.lifetime == Lifetime::Session {
-                slot.clone_from(&decl.default);
-            }
-        }
+    fn values(&self, vars: &Vec<String>, each: &mut dyn FnMut(&str)) {
+        vars.iter().for_each(|v| each(v));
     }
 
-    fn write_variables(&self, vars: &Vec<String>, out: &mut Vec<Variable>) {
-        out.extend(
-            self.ir
-                .variables
-                .iter()
-                .zip(vars)
-                .map(|(decl, value)| Variable::new(decl.name.clone(), value.clone())),
-        );
-    }
-
-    fn save_user(&self, vars: &Vec<String>, out: &mut Vec<String>) {
-        out.resize(self.user_vars.len(), String::new());
-        for (slot, &i) in out.iter_mut().zip(&self.user_vars) {
-            slot.clone_from(&vars[i]);
-        }
-    }
-
-    fn load_user(&self, vars: &mut Vec<String>, saved: &[String]) {
-        for (&i, value) in self.user_vars.iter().zip(saved) {
-            vars[i].clone_from(value);
-        }
-    }
-
-    fn has_user_vars(&self) -> bool {
-        !self.user_vars.is_empty()
-    }
-
-    fn state(&self, state: StateIx) -> &StateRef {
-        &self.states[StateId::new(state as usize)]
-    }
-
-    fn block(&self, block: BlockIx) -> &StateRef {
-        &self.blocks[BlockId::new(block as usize)]
-    }
-
-    fn prompt_count(&self, state: StateIx) -> u32 {
-        self.ir.states[StateId::new(state as usize)].prompts.len() as u32
+    fn values_mut(&self, vars: &mut Vec<String>, each: &mut dyn FnMut(&mut String)) {
+        vars.iter_mut().for_each(each);
     }
 
     fn write_prompt(
@@ -283,8 +273,10 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) {
-        let state = &self.ir.states[StateId::new(state as usize)];
-        if let Some(t) = state.prompts.get(index as usize) {
+        if let Some(t) = self
+            .state(state)
+            .and_then(|s| s.prompts.get(index as usize))
+        {
             eval::render(t, &Env::of_view(scope), &self.patterns, out);
         }
     }
@@ -295,7 +287,7 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) -> bool {
-        match &self.ir.states[StateId::new(state as usize)].reprompt {
+        match self.state(state).and_then(|s| s.reprompt.as_ref()) {
             Some(t) => {
                 eval::render(t, &Env::of_view(scope), &self.patterns, out);
                 true
@@ -318,33 +310,21 @@ impl<S: Services> Flow for Interpreter<S> {
             .map(|(_, h)| h.get())
     }
 
-    fn local_else(&self, state: StateIx) -> Option<HandlerIx> {
-        self.ir.states[StateId::new(state as usize)]
-            .otherwise
-            .map(HandlerId::get)
-    }
-
     fn global_intent(&self, intent: &str) -> Option<HandlerIx> {
         self.global.get(intent).copied()
     }
 
-    fn global_else(&self) -> Option<HandlerIx> {
-        self.ir.global.otherwise.map(HandlerId::get)
-    }
-
-    fn ending(&self) -> Option<HandlerIx> {
-        self.ir.global.ending.map(HandlerId::get)
-    }
-
-    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Vec<String>>) -> BlockIx {
-        let action = &self.ir.handlers[HandlerId::new(handler as usize)].action;
-        self.say(&action.say, scope);
-        self.assign(&action.set, scope);
-        action.goto.get()
+    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Vec<String>>) {
+        if let Some(h) = self.ir.handlers.get(HandlerId::new(handler as usize)) {
+            self.say(&h.action.say, scope);
+            self.assign(&h.action.set, scope);
+        }
     }
 
     fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Vec<String>>) -> Step {
-        let b = &self.ir.blocks[BlockId::new(block as usize)];
+        let Some(b) = self.ir.blocks.get(BlockId::new(block as usize)) else {
+            return Step::NoSuchBlock;
+        };
         match &b.kind {
             BlockKind::Wait(s) => Step::Wait(s.get()),
             BlockKind::End { say } => {

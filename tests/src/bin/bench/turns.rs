@@ -125,7 +125,7 @@ pub fn profile(which: &str) {
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "engine-only" => {
-            let engine = engine(EngineOnly(generated()));
+            let engine = engine(EngineOnly::new(generated()));
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "generated" => {
@@ -254,7 +254,7 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "dispatch_heavy",
             dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices)),
             Interpreter::new(ir_of("dispatch_heavy.yaml"), flowc_runtime::NoServices),
-            EngineOnly(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
+            EngineOnly::new(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
                 flowc_runtime::NoServices,
             ))),
         ),
@@ -265,7 +265,7 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "parcel_tracking",
             parcel_tracking::Flow::new(ParcelBackend),
             Interpreter::new(ir_of("parcel_tracking.yaml"), DynamicParcelBackend),
-            EngineOnly(parcel_tracking::Flow::new(ParcelBackend)),
+            EngineOnly::new(parcel_tracking::Flow::new(ParcelBackend)),
         ),
     );
     out
