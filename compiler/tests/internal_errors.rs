@@ -50,10 +50,10 @@ impl Flow for Broken {
     fn new_vars(&self) -> Vec<String> {
         self.flow.new_vars()
     }
-    fn values(&self, vars: &Vec<String>, each: &mut dyn FnMut(&str)) {
+    fn values(&self, vars: &Vec<String>, each: impl FnMut(&str)) {
         self.flow.values(vars, each)
     }
-    fn values_mut(&self, vars: &mut Vec<String>, each: &mut dyn FnMut(&mut String)) {
+    fn values_mut(&self, vars: &mut Vec<String>, each: impl FnMut(&mut String)) {
         self.flow.values_mut(vars, each)
     }
     fn write_prompt(

@@ -501,10 +501,11 @@ pub trait Flow: Send + Sync {
 
     /// Variables with their defaults.
     fn new_vars(&self) -> Self::Vars;
-    /// Calls `each` with every variable's value, in the order of [`FlowInfo::variables`].
-    fn values(&self, vars: &Self::Vars, each: &mut dyn FnMut(&str));
+    /// Calls `each` with every variable's value, in the order of [`FlowInfo::variables`]. Generic, not
+    /// `dyn`: the transaction writer's closure is inlined into the flow's straight-line calls.
+    fn values(&self, vars: &Self::Vars, each: impl FnMut(&str));
     /// Calls `each` with every variable, to change it, in the order of [`FlowInfo::variables`].
-    fn values_mut(&self, vars: &mut Self::Vars, each: &mut dyn FnMut(&mut String));
+    fn values_mut(&self, vars: &mut Self::Vars, each: impl FnMut(&mut String));
 
     /// Writes prompt number `index` of a state.
     fn write_prompt(

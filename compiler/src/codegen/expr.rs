@@ -5,8 +5,8 @@ use syn::{Expr as Rust, Stmt};
 
 use super::Names;
 use super::syntax::{
-    block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_int, lit_str,
-    logical, method, not, paren, path, reference, reference_mut, semi,
+    block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_char, lit_int,
+    lit_str, logical, method, not, paren, path, reference, reference_mut, semi,
 };
 use crate::expr::{BinaryOp, ContextField};
 use crate::ir::{Expr, Part, PatternId, Template, VarId};
@@ -108,6 +108,25 @@ pub fn text(e: &Expr, names: &Names) -> Rust {
     }
 }
 
+/// True when the code of `e` reads the scope (variables, request, context).
+pub fn reads_scope(e: &Expr) -> bool {
+    match e {
+        Expr::Var(_) | Expr::Slot(_) | Expr::Context(_) | Expr::IntentName | Expr::Dtmf => true,
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) => false,
+        Expr::Not(inner) | Expr::Empty(inner) | Expr::Matches(inner, _) => reads_scope(inner),
+        Expr::Binary(_, a, b) | Expr::Contains(a, b) => reads_scope(a) || reads_scope(b),
+    }
+}
+
+/// True when the code [`write`] makes of `template` reads the scope: a prompt with values asks the context
+/// whether to escape them.
+pub fn uses_scope(template: &Template) -> bool {
+    template.parts.iter().any(|p| match p {
+        Part::Expr(e) => template.prompt || reads_scope(e),
+        Part::Text(_) => false,
+    })
+}
+
 /// Statements that append a template to the `String` named `out` (a `&mut String`). A prompt's values go
 /// through `rt::push_value`, escaped when the turn's prompts are SSML; other values are copied.
 pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
@@ -121,7 +140,7 @@ pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
     });
     ssml.into_iter()
         .chain(template.parts.iter().map(|part| match part {
-            Part::Text(t) => semi(method(path("out"), "push_str", [lit_str(t)])),
+            Part::Text(t) => semi(push_text(t)),
             Part::Expr(e) => {
                 let value = str_ref(e, names);
                 if escapes {
@@ -132,6 +151,15 @@ pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
             }
         }))
         .collect()
+}
+
+/// `out.push_str("text")`, or `out.push('c')` for a single character (`clippy::single_char_add_str`).
+pub fn push_text(text: &str) -> Rust {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => method(path("out"), "push", [lit_char(c)]),
+        _ => method(path("out"), "push_str", [lit_str(text)]),
+    }
 }
 
 /// An expression of type `String` holding the template.

@@ -34,7 +34,7 @@ impl<'a> Service<'a> {
     fn new(flow: &'a ir::Flow, index: ir::ServiceId, names: &'a Names) -> Self {
         let decl = &flow.services[index];
         let prefix = &names.service_types[index];
-        let mut variant_names = names::Unique::default();
+        let mut variant_names = names::Unique::pascal(&[]);
         Service {
             decl,
             input: format_ident!("{}Input", prefix),
@@ -208,12 +208,22 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
         let input_type = s.input_type();
         let input_names = var_names(flow, &s.decl.inputs);
         let output_names = var_names(flow, &s.decl.outputs);
-        quote! {
-            fn #method(&self, input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError> {
-                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ], context)?;
-                let Some(branch) = #branch::from_name(&reply.branch) else {
-                    return Err(rt::unknown_branch(#name, &reply.branch));
-                };
+        // A service without outputs has none to read; of one output, the name is compared (a `match` with one
+        // arm is what `clippy::single_match` rejects).
+        let answer = if output_fields.is_empty() {
+            quote!(Ok(#output::new(branch)))
+        } else if let ([field], [name]) = (output_fields.as_slice(), output_names.as_slice()) {
+            quote! {
+                let mut output = #output::new(branch);
+                for (name, value) in reply.outputs {
+                    if name == #name {
+                        output.#field = Some(value);
+                    }
+                }
+                Ok(output)
+            }
+        } else {
+            quote! {
                 let mut output = #output::new(branch);
                 for (name, value) in reply.outputs {
                     match name.as_str() {
@@ -222,6 +232,20 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
                     }
                 }
                 Ok(output)
+            }
+        };
+        let input = if input_fields.is_empty() {
+            quote!(_input)
+        } else {
+            quote!(input)
+        };
+        quote! {
+            fn #method(&self, #input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError> {
+                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ], context)?;
+                let Some(branch) = #branch::from_name(&reply.branch) else {
+                    return Err(rt::unknown_branch(#name, &reply.branch));
+                };
+                #answer
             }
         }
     });

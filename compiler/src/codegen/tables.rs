@@ -1,11 +1,9 @@
-//! The module's other static tables: HTTP endpoints, patterns, intent samples, and the hashed table that
-//! finds the intents the states handle.
+//! The module's other static tables: HTTP endpoints, patterns and intent samples.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::skeleton::{add_arms, items};
-use super::syntax::{self, arm, int_pat, lit_int, lit_str, some};
+use super::skeleton::items;
 use super::unsuffixed;
 use crate::ir;
 
@@ -55,6 +53,9 @@ fn http_endpoints(flow: &ir::Flow) -> TokenStream {
 /// `PATTERNS`: every pattern compiled once, on first use.
 fn patterns(flow: &ir::Flow) -> TokenStream {
     let patterns = flow.patterns.as_slice();
+    if patterns.is_empty() {
+        return quote!();
+    }
     let pattern_count = unsuffixed(patterns.len() as u64);
     quote! {
         /// DTMF and `matches()` patterns, checked when the flow was compiled.
@@ -81,58 +82,4 @@ fn intents(flow: &ir::Flow) -> TokenStream {
         #(#utterances)*
         static INTENTS: [rt::IntentSamples; #intent_count] = [ #(#intents)* ];
     }
-}
-
-/// `rt::Flow::local_intent`: the caller's intent found by hash among the intents the states handle
-/// (`rt::dispatch`), then one arm per intent handler of a state, matched by intent number.
-pub(super) fn local_intents(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
-    let mut names: Vec<&str> = flow
-        .states
-        .iter()
-        .flat_map(|s| &s.intents)
-        .map(|(intent, _)| intent.as_str())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.is_empty() {
-        return items(quote! {
-            impl<S: Services> Flow<S> {
-                /// The handler of `intent` in `state` (`rt::Flow::local_intent`): no state handles one.
-                fn local_handler(&self, _state: rt::StateIx, _intent: &str) -> Option<rt::HandlerIx> {
-                    None
-                }
-            }
-        });
-    }
-    let count = proc_macro2::Literal::usize_unsuffixed(names.len());
-    let slots = flowc_runtime::dispatch::table(&names);
-    let slot_count = proc_macro2::Literal::usize_unsuffixed(slots.len());
-    let name_lits = names.iter().map(|n| lit_str(n));
-    let slot_lits = slots.iter().map(|s| syntax::lit_number(u64::from(*s)));
-    let mut items = items(quote! {
-        /// Every intent some state handles, in order: `HANDLED_INTENT_SLOTS` finds them by hash.
-        const HANDLED_INTENTS: [&str; #count] = [#(#name_lits),*];
-        /// `rt::dispatch::table(&HANDLED_INTENTS)`, computed when the code was generated.
-        const HANDLED_INTENT_SLOTS: [u32; #slot_count] = [#(#slot_lits),*];
-
-        impl<S: Services> Flow<S> {
-            /// The handler of `intent` in `state` (`rt::Flow::local_intent`).
-            fn local_handler(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
-                let intent = rt::dispatch::index(intent, &HANDLED_INTENTS, &HANDLED_INTENT_SLOTS)?;
-                match (state, intent) {
-                    _ => None,
-                }
-            }
-        }
-    })?;
-    // (state, intent number) => Some(h)
-    let number = |intent: &str| names.binary_search(&intent).unwrap_or_default() as u64;
-    let local = flow.states.enumerate().flat_map(|(s, state)| {
-        state.intents.iter().map(move |(intent, h)| {
-            let pattern = syntax::tuple_pat([int_pat(u64::from(s.get())), int_pat(number(intent))]);
-            arm(pattern, some(lit_int(u64::from(h.get()))))
-        })
-    });
-    add_arms(&mut items, "local_handler", local)?;
-    Ok(items)
 }

@@ -258,11 +258,11 @@ impl<S: Services> Flow for Interpreter<S> {
             .collect()
     }
 
-    fn values(&self, vars: &Vec<String>, each: &mut dyn FnMut(&str)) {
+    fn values(&self, vars: &Vec<String>, mut each: impl FnMut(&str)) {
         vars.iter().for_each(|v| each(v));
     }
 
-    fn values_mut(&self, vars: &mut Vec<String>, each: &mut dyn FnMut(&mut String)) {
+    fn values_mut(&self, vars: &mut Vec<String>, each: impl FnMut(&mut String)) {
         vars.iter_mut().for_each(each);
     }
 

@@ -8,7 +8,7 @@ use crate::value;
 /// Sets every session-lifetime variable back to its default (T5).
 pub(super) fn reset_session<F: Flow>(flow: &F, vars: &mut F::Vars) {
     let mut declared = flow.info().variables.iter();
-    flow.values_mut(vars, &mut |value| {
+    flow.values_mut(vars, |value| {
         if let Some(variable) = declared.next()
             && variable.lifetime == Lifetime::Session
         {
@@ -27,7 +27,7 @@ pub(super) fn save_user<F: Flow>(flow: &F, vars: &F::Vars, out: &mut Vec<String>
         .count();
     out.resize(users, String::new());
     let (mut declared, mut slots) = (declared.iter(), out.iter_mut());
-    flow.values(vars, &mut |value| {
+    flow.values(vars, |value| {
         if declared
             .next()
             .is_some_and(|v| v.lifetime == Lifetime::User)
@@ -41,7 +41,7 @@ pub(super) fn save_user<F: Flow>(flow: &F, vars: &F::Vars, out: &mut Vec<String>
 /// Restores what [`save_user`] wrote.
 pub(super) fn load_user<F: Flow>(flow: &F, vars: &mut F::Vars, saved: &[String]) {
     let (mut declared, mut saved) = (flow.info().variables.iter(), saved.iter());
-    flow.values_mut(vars, &mut |value| {
+    flow.values_mut(vars, |value| {
         if declared
             .next()
             .is_some_and(|v| v.lifetime == Lifetime::User)

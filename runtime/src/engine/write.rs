@@ -205,7 +205,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         let mut declared = self.flow.info().variables.iter();
         out.push(b'[');
         let mut first = true;
-        self.flow.values(vars, &mut |value| {
+        self.flow.values(vars, |value| {
             let Some(variable) = declared.next() else {
                 return;
             };

@@ -38,10 +38,10 @@ impl<F: Flow> Flow for EngineOnly<F> {
     fn new_vars(&self) -> Self::Vars {
         self.flow.new_vars()
     }
-    fn values(&self, vars: &Self::Vars, each: &mut dyn FnMut(&str)) {
+    fn values(&self, vars: &Self::Vars, each: impl FnMut(&str)) {
         self.flow.values(vars, each)
     }
-    fn values_mut(&self, vars: &mut Self::Vars, each: &mut dyn FnMut(&mut String)) {
+    fn values_mut(&self, vars: &mut Self::Vars, each: impl FnMut(&mut String)) {
         self.flow.values_mut(vars, each)
     }
     fn write_prompt(
