@@ -145,6 +145,24 @@ pub struct StateInfo {
     pub otherwise: Option<HandlerIx>,
 }
 
+impl StateInfo {
+    /// A state over static strings whose JSON was written when the code was generated.
+    pub const fn from_static(
+        id: &'static str,
+        name: &'static str,
+        dialog: &'static str,
+        json: &'static str,
+        prompts: u32,
+        otherwise: Option<HandlerIx>,
+    ) -> Self {
+        StateInfo {
+            reference: Reference::from_static(id, name, dialog, json),
+            prompts,
+            otherwise,
+        }
+    }
+}
+
 /// What `affectedSteps` report for a block.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BlockInfo {
@@ -152,6 +170,13 @@ pub enum BlockInfo {
     Waits(StateIx),
     /// Any other block: its own.
     Other(StateRef),
+}
+
+impl BlockInfo {
+    /// A block other than a state, its reference over static strings.
+    pub const fn other(id: &'static str, name: &'static str, dialog: &'static str) -> Self {
+        BlockInfo::Other(StateRef::from_static(id, name, dialog))
+    }
 }
 
 /// How long a variable keeps its value.

@@ -273,9 +273,9 @@ fn block_uses_scope(block: &ir::Block) -> bool {
 
 /// What block `block` does: the arm of `rt::Flow::run_block` that runs it.
 fn block_body(flow: &ir::Flow, block: &ir::Block, names: &Names) -> syn::Result<syn::Expr> {
-    let next = |target| call("Step::Next", [names.block(target)]);
+    let next = |target| call("next", [syntax::path_expr(names.block_path(target))]);
     Ok(match &block.kind {
-        BlockKind::Wait(s) => call("Step::Wait", [names.state(*s)]),
+        BlockKind::Wait(s) => call("wait", [syntax::path_expr(names.state_path(*s))]),
         BlockKind::End { say: words } => block_with(say(words, names), path("Step::End")),
         BlockKind::Back { say: words } => block_with(say(words, names), path("Step::Back")),
         BlockKind::Condition { arms, otherwise } => {

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::skeleton::{array_of, items};
-use super::syntax::{self, call, lit_number, lit_str, option, path, structure};
+use super::syntax::{self, call, lit_number, lit_str, option, path};
 use super::{Names, unsuffixed};
 use crate::ast::{Lifetime, Platform};
 use crate::ir::{self, BlockKind};
@@ -29,22 +29,30 @@ pub(super) fn description(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn
         pub static VARIABLES: [rt::VariableInfo; #variables] = [];
     })?;
     let state_infos = flow.states.enumerate().map(|(s, state)| {
-        structure(
-            "rt::StateInfo",
+        let r = flow.state_reference(s);
+        call(
+            "rt::StateInfo::from_static",
             [
-                ("reference", reference(flow.state_reference(s))),
-                ("prompts", lit_number(state.prompts.len() as u64)),
-                (
-                    "otherwise",
-                    option(state.otherwise.map(|h| names.handler(h))),
-                ),
+                lit_str(&r.id),
+                lit_str(&r.name),
+                lit_str(&r.dialog),
+                lit_str(&json(r)),
+                lit_number(state.prompts.len() as u64),
+                option(state.otherwise.map(|h| names.handler(h))),
             ],
         )
     });
     array_of(&mut items, "STATES")?.extend(syntax::pairs(state_infos));
     let block_infos = flow.blocks.iter().map(|b| match b.kind {
         BlockKind::Wait(s) => call("rt::BlockInfo::Waits", [names.state(s)]),
-        _ => call("rt::BlockInfo::Other", [state_ref(&b.reference)]),
+        _ => call(
+            "rt::BlockInfo::other",
+            [
+                lit_str(&b.reference.id),
+                lit_str(&b.reference.name),
+                lit_str(&b.reference.dialog),
+            ],
+        ),
     });
     array_of(&mut items, "BLOCKS")?.extend(syntax::pairs(block_infos));
     let targets = flow.handlers.iter().map(|h| names.block(h.action.goto));
@@ -69,32 +77,24 @@ pub(super) fn description(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn
     Ok(items)
 }
 
-/// `rt::StateRef::from_static(id, name, dialog)`.
-fn state_ref(reference: &ir::Reference) -> syn::Expr {
-    call(
-        "rt::StateRef::from_static",
-        [
-            lit_str(&reference.id),
-            lit_str(&reference.name),
-            lit_str(&reference.dialog),
-        ],
-    )
-}
-
-/// `rt::Reference::from_static(id, name, dialog, json)`: the reference with its JSON, escaped now.
-fn reference(reference: &ir::Reference) -> syn::Expr {
-    let json = flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
+/// The reference as the transaction writes it, escaped now.
+fn json(reference: &ir::Reference) -> String {
+    flowc_runtime::json::state_fragment(&flowc_runtime::StateRef::new(
         reference.id.clone(),
         reference.name.clone(),
         reference.dialog.clone(),
-    ));
+    ))
+}
+
+/// `rt::Reference::from_static(id, name, dialog, json)`.
+fn reference(reference: &ir::Reference) -> syn::Expr {
     call(
         "rt::Reference::from_static",
         [
             lit_str(&reference.id),
             lit_str(&reference.name),
             lit_str(&reference.dialog),
-            lit_str(&json),
+            lit_str(&json(reference)),
         ],
     )
 }

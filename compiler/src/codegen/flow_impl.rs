@@ -21,9 +21,31 @@ pub(super) fn flow_impl(members: Vec<syn::ImplItem>) -> syn::Result<syn::Item> {
     Ok(syn::Item::Impl(item))
 }
 
-/// `struct Flow` and its constructor.
-pub(super) fn flow_type() -> TokenStream {
+/// `struct Flow` and its constructor, and the steps blocks take, by name: `wait(State::X)`,
+/// `next(Block::Y)` (the latter only where a block goes on in the same turn).
+pub(super) fn flow_type(flow: &ir::Flow) -> TokenStream {
+    let goes_on = flow.blocks.iter().any(|b| {
+        matches!(
+            b.kind,
+            ir::BlockKind::Condition { .. } | ir::BlockKind::Set { .. }
+        )
+    });
+    let next = goes_on.then(|| {
+        quote! {
+            /// Goes on with `block` in the same turn.
+            const fn next(block: Block) -> Step {
+                Step::Next(block.index())
+            }
+        }
+    });
     quote! {
+        /// Waits for the caller in `state`.
+        const fn wait(state: State) -> Step {
+            Step::Wait(state.index())
+        }
+
+        #next
+
         /// The flow, ready for `flowc_runtime::Engine::new`.
         pub struct Flow<S> {
             services: S,

@@ -17,10 +17,17 @@ pub(super) fn intent_tables(names: &Names) -> syn::Result<Vec<syn::Item>> {
     }
     let variants = intents
         .iter()
-        .map(|(intent, variant)| (variant.as_str(), format!(" `{intent}`.")));
-    let doc = " The intents some state handles; `HandledIntent::index` is the position of the name in \
-               `HANDLED_INTENTS`.";
-    let mut all = types::index_enum("HandledIntent", doc, "u32", variants, quote!())?;
+        .map(|(intent, variant)| (variant.as_str(), Some(format!(" `{intent}`."))));
+    let doc = " The intents some state handles, in the order of their names in `HANDLED_INTENTS`.";
+    let numbering = types::Numbering {
+        name: "HandledIntent",
+        doc,
+        number: "u32",
+        public: false,
+        // Only ever looked up by number.
+        index: false,
+    };
+    let mut all = types::index_enum(&numbering, variants, quote!())?;
     let list: Vec<&str> = intents.iter().map(|(intent, _)| intent.as_str()).collect();
     let count = super::unsuffixed(list.len() as u64);
     let slots = flowc_runtime::dispatch::table(&list);
@@ -60,30 +67,40 @@ fn local_intent(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::ImplItem
             }
         });
     }
+    let intents = &names.handled_intents;
+    let variant = |intent: &str| {
+        intents
+            .binary_search_by(|(i, _)| i.as_str().cmp(intent))
+            .map_or("", |at| intents[at].1.as_str())
+    };
+    let arms: Vec<syn::Arm> = flow
+        .states
+        .enumerate()
+        .flat_map(|(s, state)| {
+            state.intents.iter().map(move |(intent, h)| {
+                let state = syntax::pat_path(names.state_path(s));
+                let intent =
+                    syntax::path_of([syntax::name("HandledIntent"), syntax::name(variant(intent))]);
+                let handler = syntax::path_expr(names.handler_path(*h));
+                arm(
+                    syntax::tuple_pat([state, syntax::pat_path(intent)]),
+                    handler,
+                )
+            })
+        })
+        .collect();
+    // Without a catch-all when every state handles every intent: it could never match.
+    let every_pair = arms.len() == flow.states.len() * intents.len();
+    let otherwise = (!every_pair).then(|| quote!(_ => return None,));
     let mut members = members(quote! {
         fn local_intent(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
             let intent = rt::dispatch::index(intent, &HANDLED_INTENTS, &HANDLED_INTENT_SLOTS)?;
-            match (State::from_index(state), HandledIntent::from_index(intent)) {
-                _ => None,
-            }
+            let handler = match (State::from_index(state)?, HandledIntent::from_index(intent)?) {
+                #otherwise
+            };
+            Some(handler.index())
         }
     })?;
-    let variant = |intent: &str| {
-        names
-            .handled_intents
-            .iter()
-            .find(|(i, _)| i == intent)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    let arms = flow.states.enumerate().flat_map(|(s, state)| {
-        state.intents.iter().map(move |(intent, h)| {
-            let state = syntax::pat_call("Some", syntax::pat_path(names.state_path(s)));
-            let intent =
-                syntax::path_of([syntax::name("HandledIntent"), syntax::name(variant(intent))]);
-            let intent = syntax::pat_call("Some", syntax::pat_path(intent));
-            arm(syntax::tuple_pat([state, intent]), some(names.handler(*h)))
-        })
-    });
     add_arms(&mut members, "local_intent", arms)?;
     Ok(members)
 }

@@ -10,7 +10,9 @@
 //! name (`Block::AskNumber`), never by a bare number, so inserting a block changes only its own lines; the
 //! `match`es over `Block` and `Handler` are exhaustive, and a number that names nothing is reported to the
 //! engine (`Step::NoSuchBlock`) rather than taken for another block. The module carries no blanket lint
-//! `allow`: only `clippy::single_match`, on `write_prompt` of a flow with a single prompt.
+//! `allow`, only what its code triggers where it triggers it: `clippy::upper_case_acronyms` and
+//! `clippy::enum_variant_names` on enums whose variants are the flow's names, `clippy::single_match` on
+//! `write_prompt` of a flow with a single prompt.
 //!
 //! Each emitter lives in the module named after what it emits: [`types`] (`Vars`, `State`, `Block`,
 //! `Handler`), [`services`], [`tables`] and [`description`] (statics, `INFO`), [`handlers`] (which handler
@@ -148,7 +150,7 @@ impl Part {
                 Built::Items(all)
             }
             Part::IntentTables => Built::Items(handlers::intent_tables(names)?),
-            Part::FlowType => Built::Items(items(flow_impl::flow_type())?),
+            Part::FlowType => Built::Items(items(flow_impl::flow_type(flow))?),
             Part::Head => Built::Members(flow_impl::head(flow, names)?),
             Part::Prompts => Built::Members(bodies::prompts(flow, names)?),
             Part::Lookups => Built::Members(handlers::lookups(flow, names)?),

@@ -55,18 +55,31 @@ pub(super) fn array_of<'a>(
     Err(internal(name))
 }
 
-/// Puts `arms` first in the `match` that is the last statement of method `name` among `members` (the
-/// skeleton's `match` holds only its catch-all arm, or none).
+/// Puts `arms` first in the last `match` of method `name` among `members`: a `match` statement, or the
+/// value a `let` binds (the skeleton's `match` holds only its catch-all arm, or none).
 pub(super) fn add_arms(
     members: &mut [syn::ImplItem],
     name: &str,
     arms: impl IntoIterator<Item = syn::Arm>,
 ) -> syn::Result<()> {
     for member in members {
-        if let syn::ImplItem::Fn(f) = member
-            && f.sig.ident == name
-            && let Some(syn::Stmt::Expr(syn::Expr::Match(m), _)) = f.block.stmts.last_mut()
-        {
+        let syn::ImplItem::Fn(f) = member else {
+            continue;
+        };
+        if f.sig.ident != name {
+            continue;
+        }
+        let found = f.block.stmts.iter_mut().rev().find_map(|stmt| match stmt {
+            syn::Stmt::Expr(syn::Expr::Match(m), _) => Some(m),
+            syn::Stmt::Local(syn::Local {
+                init: Some(init), ..
+            }) => match &mut *init.expr {
+                syn::Expr::Match(m) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(m) = found {
             m.arms.splice(0..0, arms);
             return Ok(());
         }

@@ -77,7 +77,7 @@ pub(super) fn numbered(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::I
     let states = flow.states.ids().map(|s| {
         let r = flow.state_reference(s);
         let doc = format!(" `{}` in dialog `{}` (id `{}`).", r.name, r.dialog, r.id);
-        (names.states[s].as_str(), doc)
+        (names.states[s].as_str(), Some(doc))
     });
     let reference = quote! {
         /// The state's analytics reference.
@@ -86,81 +86,108 @@ pub(super) fn numbered(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::I
         }
     };
     let doc = " The flow's waiting states; `State::index` is the engine's state number.";
-    let mut items = index_enum("State", doc, "rt::StateIx", states, reference)?;
-    let blocks = flow.blocks.enumerate().map(|(b, block)| {
-        let doc = format!(
-            " `{}` in dialog `{}`.",
-            block.key, flow.dialogs[block.dialog].name
-        );
-        (names.blocks[b].as_str(), doc)
-    });
-    let doc = " The flow's blocks; `Block::index` is the engine's block number.";
-    items.extend(index_enum("Block", doc, "rt::BlockIx", blocks, quote!())?);
-    let handlers = flow.handlers.enumerate().map(|(h, handler)| {
-        let owner = match handler.owner {
-            ir::Owner::State(s) => format!("state `{}`", flow.blocks[flow.states[s].block].key),
-            ir::Owner::Global => "the global block".to_string(),
-        };
-        let doc = match &handler.trigger {
-            ir::Trigger::Intent(intent) => format!(" `{intent}` in {owner}."),
-            ir::Trigger::Else => format!(" The `else` of {owner}."),
-            ir::Trigger::Dtmf(p) => format!(" DTMF `{}` in {owner}.", flow.patterns[*p]),
-            ir::Trigger::Ending => {
-                " `PARLOA.EndConversation`: the custom ending actions.".to_string()
-            }
-        };
-        (names.handlers[h].as_str(), doc)
-    });
-    let doc = " The flow's handlers; `Handler::index` is the engine's handler number.";
-    items.extend(index_enum(
-        "Handler",
+    let numbering = Numbering {
+        name: "State",
         doc,
-        "rt::HandlerIx",
-        handlers,
-        quote!(),
-    )?);
+        number: "rt::StateIx",
+        public: true,
+        index: true,
+    };
+    let mut items = index_enum(&numbering, states, reference)?;
+    // A block's variant is its key, after its dialog's name outside `main`: it needs no doc of its own.
+    let blocks = names.blocks.iter().map(|b| (b.as_str(), None));
+    let doc = " The flow's blocks, each named after its key; `Block::index` is the engine's block number.";
+    let numbering = Numbering {
+        name: "Block",
+        doc,
+        number: "rt::BlockIx",
+        public: false,
+        index: true,
+    };
+    items.extend(index_enum(&numbering, blocks, quote!())?);
+    // A handler's variant is its state's and what fires it (`AskNumberElse`, `GlobalAgent`).
+    let handlers = names.handlers.iter().map(|h| (h.as_str(), None));
+    let doc = " The flow's handlers, each named after its state (or `Global`) and what fires it; \
+               `Handler::index` is the engine's handler number.";
+    let numbering = Numbering {
+        name: "Handler",
+        doc,
+        number: "rt::HandlerIx",
+        public: false,
+        index: true,
+    };
+    items.extend(index_enum(&numbering, handlers, quote!())?);
     Ok(items)
+}
+
+/// What [`index_enum`] makes.
+pub(super) struct Numbering<'a> {
+    /// The enum's name.
+    pub(super) name: &'a str,
+    /// Its doc comment.
+    pub(super) doc: &'a str,
+    /// The type of its numbers.
+    pub(super) number: &'a str,
+    /// Part of the module's API (`State`); the others are how its own code names the engine's numbers, and
+    /// have only the methods it calls.
+    pub(super) public: bool,
+    /// With `index`, the number of a variant.
+    pub(super) index: bool,
 }
 
 /// `enum <name>` of `variants` (name, doc) and its numbering, `ALL`, `index` and `from_index`, followed by
 /// the `extra` members. The variants carry no written discriminant: their number is their position, so
-/// inserting one renumbers nothing in the text.
+/// inserting one renumbers nothing in the text. Variants are the flow's names, which may read like an
+/// acronym (`FAQ`) or repeat the enum's name (`aBlock`): the two clippy lints that reject such names are
+/// allowed on the enum, and only there (`tests/tests/names.rs` has a flow that triggers both).
 pub(super) fn index_enum<'v>(
-    name: &str,
-    doc: &str,
-    number: &str,
-    variants: impl IntoIterator<Item = (&'v str, String)>,
+    numbering: &Numbering<'_>,
+    variants: impl IntoIterator<Item = (&'v str, Option<String>)>,
     extra: TokenStream,
 ) -> syn::Result<Vec<syn::Item>> {
-    let variants: Vec<(&str, String)> = variants.into_iter().collect();
+    let Numbering {
+        name,
+        doc,
+        number,
+        public,
+        index,
+    } = *numbering;
+    let variants: Vec<(&str, Option<String>)> = variants.into_iter().collect();
+    let vis = public.then(|| quote!(pub));
     let ty = syntax::name(name);
     let ix: syn::Type = syn::parse_str(number)?;
     let count = super::unsuffixed(variants.len() as u64);
     let empty = variants.is_empty();
-    let index = if empty {
-        quote!(match self {})
-    } else {
-        quote!(self as #ix)
-    };
+    let index = index.then(|| {
+        let number = if empty {
+            quote!(match self {})
+        } else {
+            quote!(self as #ix)
+        };
+        quote! {
+            /// Its number: its position in `ALL`.
+            #vis const fn index(self) -> #ix {
+                #number
+            }
+        }
+    });
     // A `repr` needs a variant.
     let repr = (!empty).then(|| quote!(#[repr(u32)]));
     let mut items = items_of(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #repr
-        pub enum #ty {}
+        #[allow(clippy::enum_variant_names, clippy::upper_case_acronyms)]
+        #vis enum #ty {}
 
         impl #ty {
             /// Every one, in number order.
-            pub const ALL: [#ty; #count] = [];
+            #vis const ALL: [#ty; #count] = [];
 
-            /// Its number: its position in `ALL`.
-            pub const fn index(self) -> #ix {
-                #index
-            }
+            #index
 
             /// The one numbered `index`.
-            pub const fn from_index(index: #ix) -> Option<#ty> {
+            #vis const fn from_index(index: #ix) -> Option<#ty> {
                 // Borrowed, `ALL` is one static table; indexed by value, a copy of it.
                 let all: &[#ty] = &#ty::ALL;
                 if (index as usize) < all.len() {
@@ -176,7 +203,7 @@ pub(super) fn index_enum<'v>(
     let path = |v: &str| syntax::path_expr(syntax::path_of([ty.clone(), syntax::name(v)]));
     array_of(&mut items, "ALL")?.extend(syntax::pairs(variants.iter().map(|(v, _)| path(v))));
     let variants = variants.into_iter().map(|(v, doc)| syn::Variant {
-        attrs: vec![syntax::doc(&doc)],
+        attrs: doc.iter().map(|d| syntax::doc(d)).collect(),
         ident: syntax::name(v),
         fields: syn::Fields::Unit,
         discriminant: None,
