@@ -11,7 +11,7 @@
 //! `match`es over `Block` and `Handler` are exhaustive, and a number that names nothing is reported to the
 //! engine (`Step::NoSuchBlock`) rather than taken for another block. The module carries no blanket lint
 //! `allow`, only what its code triggers where it triggers it: `clippy::upper_case_acronyms` and
-//! `clippy::enum_variant_names` on enums whose variants are the flow's names, `clippy::single_match` on
+//! `clippy::enum_variant_names` on the private enums whose variants are the flow's names, `clippy::single_match` on
 //! `write_prompt` of a flow with a single prompt.
 //!
 //! Each emitter lives in the module named after what it emits: [`types`] (`Vars`, `State`, `Block`,

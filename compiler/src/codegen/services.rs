@@ -119,8 +119,7 @@ fn input_struct(flow: &ir::Flow, s: &Service<'_>) -> TokenStream {
     }
 }
 
-/// `enum <Prefix>Branch` and its names. The variants are the flow's branch names, which may read like an
-/// acronym (`FAQ`, as in `tests/tests/names.rs`): the clippy lint that rejects them is allowed on the enum.
+/// `enum <Prefix>Branch` and its names.
 fn branch_enum(s: &Service<'_>) -> TokenStream {
     let branch = &s.branch;
     let variants = &s.variants;
@@ -133,7 +132,6 @@ fn branch_enum(s: &Service<'_>) -> TokenStream {
     quote! {
         #[doc = #doc_branch]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[allow(clippy::upper_case_acronyms)]
         pub enum #branch { #( #[doc = #branch_docs] #variants, )* }
 
         impl #branch {

@@ -139,7 +139,7 @@ pub(super) struct Numbering<'a> {
 /// the `extra` members. The variants carry no written discriminant: their number is their position, so
 /// inserting one renumbers nothing in the text. Variants are the flow's names, which may read like an
 /// acronym (`FAQ`) or repeat the enum's name (`aBlock`): the two clippy lints that reject such names are
-/// allowed on the enum, and only there (`tests/tests/names.rs` has a flow that triggers both).
+/// allowed on the private enums, and only there (`tests/tests/names.rs` has a flow that triggers both).
 pub(super) fn index_enum<'v>(
     numbering: &Numbering<'_>,
     variants: impl IntoIterator<Item = (&'v str, Option<String>)>,
@@ -173,11 +173,14 @@ pub(super) fn index_enum<'v>(
     });
     // A `repr` needs a variant.
     let repr = (!empty).then(|| quote!(#[repr(u32)]));
+    // Clippy spares the names of public items (changing them would break their users): only the others.
+    let allow = (!public)
+        .then(|| quote!(#[allow(clippy::enum_variant_names, clippy::upper_case_acronyms)]));
     let mut items = items_of(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #repr
-        #[allow(clippy::enum_variant_names, clippy::upper_case_acronyms)]
+        #allow
         #vis enum #ty {}
 
         impl #ty {
