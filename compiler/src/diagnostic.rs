@@ -139,6 +139,7 @@ codes! {
     ScriptPlatform = "E057", Error, "conversation script plays a platform the flow does not run on";
     ScriptPhoneOnlyTurn = "E058", Error, "phone-only turn in a textchatV2 conversation script";
     ScriptConflictingKeys = "E059", Error, "keys that do not go together in a conversation script";
+    Internal = "E999", Error, "internal compiler error: please report";
 }
 
 impl fmt::Display for Code {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::ir::{Action, BlockKind, Flow};
+use crate::ir::{BlockId, BlockKind, DialogId, Flow, HandlerId};
 
 /// One edge: from, to, label, dashed.
 struct Edge {
@@ -15,14 +15,14 @@ struct Edge {
 
 const GLOBAL_NODE: &str = "global";
 
-fn node(block: usize) -> String {
-    format!("b{block}")
+fn node(block: BlockId) -> String {
+    format!("b{}", block.get())
 }
 
-fn label(flow: &Flow, block: usize) -> String {
+fn label(flow: &Flow, block: BlockId) -> String {
     let b = &flow.blocks[block];
     let kind = match &b.kind {
-        BlockKind::Wait(s) if *s == 0 => "start",
+        BlockKind::Wait(s) if s.get() == 0 => "start",
         BlockKind::Wait(_) => "state",
         BlockKind::End { .. } => "end",
         BlockKind::Service { .. } => "service",
@@ -38,7 +38,7 @@ fn label(flow: &Flow, block: usize) -> String {
 
 fn edges(flow: &Flow) -> Vec<Edge> {
     let mut out = Vec::new();
-    let mut push = |from: String, to: usize, label: String, dashed: bool| {
+    let mut push = |from: String, to: BlockId, label: String, dashed: bool| {
         out.push(Edge {
             from,
             to: node(to),
@@ -46,25 +46,27 @@ fn edges(flow: &Flow) -> Vec<Edge> {
             dashed,
         })
     };
+    let goto = |h: HandlerId| flow.handlers[h].action.goto;
     let actions = |from: &str,
-                   handlers: &[(String, Action)],
-                   otherwise: &Option<Action>,
-                   push: &mut dyn FnMut(String, usize, String, bool)| {
-        for (intent, action) in handlers {
-            push(from.to_string(), action.goto, intent.clone(), false);
+                   intents: &[(String, HandlerId)],
+                   otherwise: Option<HandlerId>,
+                   push: &mut dyn FnMut(String, BlockId, String, bool)| {
+        for (intent, h) in intents {
+            push(from.to_string(), goto(*h), intent.clone(), false);
         }
-        if let Some(a) = otherwise {
-            push(from.to_string(), a.goto, "else".into(), true);
+        if let Some(h) = otherwise {
+            push(from.to_string(), goto(h), "else".into(), true);
         }
     };
-    for (id, block) in flow.blocks.iter().enumerate() {
+    for (id, block) in flow.blocks.enumerate() {
         let from = node(id);
         match &block.kind {
             BlockKind::Wait(s) => {
                 let state = &flow.states[*s];
-                actions(&from, &state.handlers, &state.otherwise, &mut push);
-                for (pattern, action) in &state.dtmf {
-                    push(from.clone(), action.goto, format!("dtmf {pattern}"), false);
+                actions(&from, &state.intents, state.otherwise, &mut push);
+                for (pattern, h) in &state.dtmf {
+                    let label = format!("dtmf {}", flow.patterns[*pattern]);
+                    push(from.clone(), goto(*h), label, false);
                 }
             }
             BlockKind::Service {
@@ -87,16 +89,12 @@ fn edges(flow: &Flow) -> Vec<Edge> {
             }
             BlockKind::Set { next, .. } => push(from.clone(), *next, String::new(), false),
             BlockKind::Call {
-                dialog,
+                entry,
                 success,
                 failure,
+                ..
             } => {
-                push(
-                    from.clone(),
-                    flow.dialogs[*dialog].entry,
-                    "call".into(),
-                    true,
-                );
+                push(from.clone(), *entry, "call".into(), true);
                 if let Some(t) = success {
                     push(from.clone(), *t, "success".into(), false);
                 }
@@ -111,11 +109,11 @@ fn edges(flow: &Flow) -> Vec<Edge> {
         }
     }
     let global = &flow.global;
-    actions(GLOBAL_NODE, &global.handlers, &global.otherwise, &mut push);
-    if let Some(a) = &global.ending {
+    actions(GLOBAL_NODE, &global.intents, global.otherwise, &mut push);
+    if let Some(h) = global.ending {
         push(
             GLOBAL_NODE.into(),
-            a.goto,
+            goto(h),
             "PARLOA.EndConversation".into(),
             false,
         );
@@ -128,7 +126,7 @@ fn edges(flow: &Flow) -> Vec<Edge> {
 
 fn has_global(flow: &Flow) -> bool {
     let g = &flow.global;
-    !g.handlers.is_empty() || g.ending.is_some() || g.otherwise.is_some() || g.on_error.is_some()
+    !g.intents.is_empty() || g.ending.is_some() || g.otherwise.is_some() || g.on_error.is_some()
 }
 
 fn quote(text: &str) -> String {
@@ -139,26 +137,21 @@ fn quote(text: &str) -> String {
 pub fn to_mermaid(flow: &Flow) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "flowchart TD");
-    for (d, dialog) in flow.dialogs.iter().enumerate() {
+    for (d, dialog) in flow.dialogs.enumerate() {
         let _ = writeln!(
             out,
             "  subgraph {}[\"dialog {}\"]",
-            format_args!("d{d}"),
+            format_args!("d{}", d.get()),
             quote(&dialog.name)
         );
-        if d == 0 && has_global(flow) {
+        if d == DialogId::MAIN && has_global(flow) {
             let _ = writeln!(
                 out,
                 "    {GLOBAL_NODE}{{{{\"{}\"}}}}",
-                quote(&flow.global.name)
+                quote(&flow.global.reference.name)
             );
         }
-        for (id, block) in flow
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.dialog == d)
-        {
+        for (id, block) in flow.blocks.enumerate().filter(|(_, b)| b.dialog == d) {
             let text = quote(&label(flow, id));
             let shape = match block.kind {
                 BlockKind::Wait(_) => format!("([\"{text}\"])"),
@@ -192,25 +185,21 @@ pub fn to_dot(flow: &Flow) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", quote(&flow.name));
     let _ = writeln!(out, "  rankdir=TB;\n  node [fontname=\"Helvetica\"];");
-    for (d, dialog) in flow.dialogs.iter().enumerate() {
+    for (d, dialog) in flow.dialogs.enumerate() {
         let _ = writeln!(
             out,
-            "  subgraph cluster_{d} {{\n    label=\"dialog {}\";",
+            "  subgraph cluster_{} {{\n    label=\"dialog {}\";",
+            d.get(),
             quote(&dialog.name)
         );
-        if d == 0 && has_global(flow) {
+        if d == DialogId::MAIN && has_global(flow) {
             let _ = writeln!(
                 out,
                 "    {GLOBAL_NODE} [label=\"{}\", shape=hexagon];",
-                quote(&flow.global.name)
+                quote(&flow.global.reference.name)
             );
         }
-        for (id, block) in flow
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.dialog == d)
-        {
+        for (id, block) in flow.blocks.enumerate().filter(|(_, b)| b.dialog == d) {
             let shape = match block.kind {
                 BlockKind::Wait(_) => "ellipse",
                 BlockKind::Condition { .. } => "diamond",

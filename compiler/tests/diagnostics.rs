@@ -81,6 +81,9 @@ fn fixtures_cover_every_code() {
     }
     let missing: Vec<&str> = flowc::Code::ALL
         .iter()
+        // No flow file reaches an internal error: it is a bug of flowc, proved by lowering's own tests on a
+        // flow that skipped the checks.
+        .filter(|c| **c != flowc::Code::Internal)
         .map(|c| c.as_str())
         .filter(|c| !covered.contains(*c))
         .collect();

@@ -45,7 +45,10 @@ fn exercise(source: &str) {
         // Failing services take the error routes, answering ones the first declared branch.
         play(Interpreter::new(ir.clone(), NoServices), &ir);
         play(
-            Interpreter::new(ir.clone(), FirstBranch(ir.services.clone())),
+            Interpreter::new(
+                ir.clone(),
+                FirstBranch(ir.services.iter().cloned().collect()),
+            ),
             &ir,
         );
     }

@@ -646,8 +646,12 @@ fn state_ids(flow: &flowc::ir::Flow) -> BTreeMap<(String, String), String> {
     flow.states
         .iter()
         .map(|s| {
-            let key = flow.blocks[s.block].key.clone();
-            ((s.dialog_name.clone(), key), s.id.clone())
+            let block = &flow.blocks[s.block];
+            let reference = &block.reference;
+            (
+                (reference.dialog.clone(), block.key.clone()),
+                reference.id.clone(),
+            )
         })
         .collect()
 }
@@ -800,7 +804,11 @@ fn t16_conversations_are_keyed_by_session() {
         .iter()
         .position(|v| v.name == "number")
         .unwrap();
-    let tell = ir.states.iter().position(|s| s.name == "tell").unwrap();
+    let tell = ir
+        .states
+        .ids()
+        .position(|s| ir.state_reference(s).name == "tell")
+        .unwrap();
     let held = |key: &str| {
         flowc_runtime::SessionStore::update(store, key, |c| {
             (

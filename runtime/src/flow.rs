@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use crate::chat::ContextItem;
 use crate::matcher::IntentSamples;
 use crate::phone::{SipHeader, Slots};
-use crate::transaction::{CowStr, Platform, StateRef, Variable};
+use crate::transaction::{CowStr, Platform, StateRef};
 
 /// A waiting state; 0 is the Start Conversation block (`STATE.base`).
 pub type StateIx = u32;
@@ -20,7 +20,10 @@ pub type BlockIx = u32;
 /// An intent, else or DTMF handler (a state's or the global block's).
 pub type HandlerIx = u32;
 
-/// What the engine needs to know about a flow that never changes.
+/// Everything about a flow that never changes, in one static description: the facts the engine needs, the
+/// analytics references of states and blocks with their JSON escaped once, prompt counts, handler targets
+/// and variable keys. Generated code has it as `static` data; the interpreter builds it once. The
+/// transaction writer reads only this, so both engines write through the same path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowInfo {
     /// The flow's identifier.
@@ -41,10 +44,189 @@ pub struct FlowInfo {
     pub no_input_limit: Option<u32>,
     /// Where failed services go when their block has no `error` branch (T11).
     pub on_error: Option<BlockIx>,
-    /// The pseudo-state reported when a global handler fires (T2).
-    pub global_state: StateRef,
     /// Declared intents with sample utterances, for matching text without an NLU intent.
     pub intents: Cow<'static, [IntentSamples]>,
+    /// The pseudo-state reported when a global handler fires (T2).
+    pub global: Reference,
+    /// Every waiting state, by [`StateIx`].
+    pub states: Cow<'static, [StateInfo]>,
+    /// Every block, by [`BlockIx`] (for `affectedSteps`).
+    pub blocks: Cow<'static, [BlockInfo]>,
+    /// The block each handler goes to, by [`HandlerIx`]; [`Flow::run_handler`] says and sets the rest.
+    pub handlers: Cow<'static, [BlockIx]>,
+    /// The global `else`.
+    pub global_else: Option<HandlerIx>,
+    /// The custom ending actions (`PARLOA.EndConversation`).
+    pub ending: Option<HandlerIx>,
+    /// Every storage variable, in declaration (= transaction) order: the order [`Flow::values`] gives
+    /// their values in.
+    pub variables: Cow<'static, [VariableInfo]>,
+}
+
+/// The reference of "no state" (`{"id":"","name":"","dialogName":""}`).
+static NO_STATE: StateRef = StateRef::EMPTY;
+
+impl FlowInfo {
+    /// The analytics reference of a state; the empty one for a number the flow does not have.
+    pub fn state(&self, state: StateIx) -> &StateRef {
+        self.states
+            .get(state as usize)
+            .map_or(&NO_STATE, |s| &s.reference.state)
+    }
+
+    /// The analytics reference of any block; the empty one for a number the flow does not have.
+    pub fn block(&self, block: BlockIx) -> &StateRef {
+        match self.blocks.get(block as usize) {
+            Some(BlockInfo::Waits(state)) => self.state(*state),
+            Some(BlockInfo::Other(reference)) => reference,
+            None => &NO_STATE,
+        }
+    }
+
+    /// How many prompts a state rotates through (T12).
+    pub fn prompt_count(&self, state: StateIx) -> u32 {
+        self.states.get(state as usize).map_or(0, |s| s.prompts)
+    }
+
+    /// A state's `else`.
+    pub fn local_else(&self, state: StateIx) -> Option<HandlerIx> {
+        self.states.get(state as usize)?.otherwise
+    }
+
+    /// The block a handler goes to; `None` for a number the flow does not have.
+    pub fn target(&self, handler: HandlerIx) -> Option<BlockIx> {
+        self.handlers.get(handler as usize).copied()
+    }
+
+    /// True when the flow declares user-lifetime variables.
+    pub fn has_user_vars(&self) -> bool {
+        self.variables.iter().any(|v| v.lifetime == Lifetime::User)
+    }
+}
+
+/// An analytics reference with its JSON, escaped once so the transaction writer copies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// `{id, name, dialogName}`.
+    pub state: StateRef,
+    /// The same as `{"id":…,"name":…,"dialogName":…}`, byte for byte what serde_json writes.
+    pub json: CowStr,
+}
+
+impl Reference {
+    /// A reference over static strings whose JSON was written when the code was generated.
+    pub const fn from_static(
+        id: &'static str,
+        name: &'static str,
+        dialog: &'static str,
+        json: &'static str,
+    ) -> Self {
+        Reference {
+            state: StateRef::from_static(id, name, dialog),
+            json: Cow::Borrowed(json),
+        }
+    }
+
+    /// A reference with its JSON written now.
+    pub fn new(state: StateRef) -> Self {
+        let json = Cow::Owned(crate::json::state_fragment(&state));
+        Reference { state, json }
+    }
+}
+
+/// A waiting state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateInfo {
+    /// Its analytics reference.
+    pub reference: Reference,
+    /// How many prompts it rotates through on re-entry (T12).
+    pub prompts: u32,
+    /// Its `else`.
+    pub otherwise: Option<HandlerIx>,
+}
+
+impl StateInfo {
+    /// A state over static strings whose JSON was written when the code was generated.
+    pub const fn from_static(
+        id: &'static str,
+        name: &'static str,
+        dialog: &'static str,
+        json: &'static str,
+        prompts: u32,
+        otherwise: Option<HandlerIx>,
+    ) -> Self {
+        StateInfo {
+            reference: Reference::from_static(id, name, dialog, json),
+            prompts,
+            otherwise,
+        }
+    }
+}
+
+/// What `affectedSteps` report for a block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockInfo {
+    /// A waiting block: its state's reference.
+    Waits(StateIx),
+    /// Any other block: its own.
+    Other(StateRef),
+}
+
+impl BlockInfo {
+    /// A block other than a state, its reference over static strings.
+    pub const fn other(id: &'static str, name: &'static str, dialog: &'static str) -> Self {
+        BlockInfo::Other(StateRef::from_static(id, name, dialog))
+    }
+}
+
+/// How long a variable keeps its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Until the conversation ends (T5).
+    Session,
+    /// Across the conversations of one requester (T16).
+    User,
+}
+
+/// A storage variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableInfo {
+    /// Its name (also its id in transactions).
+    pub name: CowStr,
+    /// `{"id":…,"name":…,"value":`, escaped once: its transaction entry up to the value.
+    pub json_key: CowStr,
+    /// How long it keeps its value.
+    pub lifetime: Lifetime,
+    /// Its declared default, which a new conversation starts with.
+    pub default: CowStr,
+}
+
+impl VariableInfo {
+    /// A variable over static strings whose key JSON was written when the code was generated.
+    pub const fn from_static(
+        name: &'static str,
+        json_key: &'static str,
+        lifetime: Lifetime,
+        default: &'static str,
+    ) -> Self {
+        VariableInfo {
+            name: Cow::Borrowed(name),
+            json_key: Cow::Borrowed(json_key),
+            lifetime,
+            default: Cow::Borrowed(default),
+        }
+    }
+
+    /// A variable whose key JSON is written now.
+    pub fn new(name: impl Into<CowStr>, lifetime: Lifetime, default: impl Into<CowStr>) -> Self {
+        let name = name.into();
+        VariableInfo {
+            json_key: Cow::Owned(crate::json::variable_prefix(&name)),
+            name,
+            lifetime,
+            default: default.into(),
+        }
+    }
 }
 
 /// How a subdialog ends.
@@ -108,6 +290,10 @@ pub enum Step {
     Back,
     /// A service block ran.
     Service(ServiceResult),
+    /// The flow has no block of this number: a bug of the engine or of the code generator, never of the
+    /// flow. The engine stops the turn where it started and reports it in `meta.errors` (`InternalError`)
+    /// instead of guessing a block to go on at.
+    NoSuchBlock,
 }
 
 /// The fields `context.NAME` reads.
@@ -327,33 +513,25 @@ impl<V> Scope<'_, V> {
 }
 
 /// A flow the engine can play. Implemented by the interpreter and by generated code.
+///
+/// It answers only what depends on the conversation: values, prompts, which handler takes an input, what a
+/// handler or block does. Everything static is in [`Flow::info`], which the engine and the transaction
+/// writer read alike for every flow.
 pub trait Flow: Send + Sync {
     /// The conversation's variables.
     type Vars: Clone + Send + 'static;
 
-    /// Facts that never change.
+    /// The flow's static description.
     fn info(&self) -> &FlowInfo;
 
     /// Variables with their defaults.
     fn new_vars(&self) -> Self::Vars;
-    /// Sets every session-lifetime variable back to its default (T5).
-    fn reset_session(&self, vars: &mut Self::Vars);
-    /// Every variable in declaration order, for the transaction.
-    fn write_variables(&self, vars: &Self::Vars, out: &mut Vec<Variable>);
-    /// Overwrites `out` with the values of the user-lifetime variables, in declaration order (reusing its
-    /// strings' capacity).
-    fn save_user(&self, vars: &Self::Vars, out: &mut Vec<String>);
-    /// Restores what [`Flow::save_user`] wrote.
-    fn load_user(&self, vars: &mut Self::Vars, saved: &[String]);
-    /// True when the flow declares user-lifetime variables.
-    fn has_user_vars(&self) -> bool;
+    /// Calls `each` with every variable's value, in the order of [`FlowInfo::variables`]. Generic, not
+    /// `dyn`: the transaction writer's closure is inlined into the flow's straight-line calls.
+    fn values(&self, vars: &Self::Vars, each: impl FnMut(&str));
+    /// Calls `each` with every variable, to change it, in the order of [`FlowInfo::variables`].
+    fn values_mut(&self, vars: &mut Self::Vars, each: impl FnMut(&mut String));
 
-    /// The analytics reference of a state.
-    fn state(&self, state: StateIx) -> &StateRef;
-    /// The analytics reference of any block (for `affectedSteps`).
-    fn block(&self, block: BlockIx) -> &StateRef;
-    /// How many prompts a state has (they rotate, T12).
-    fn prompt_count(&self, state: StateIx) -> u32;
     /// Writes prompt number `index` of a state.
     fn write_prompt(
         &self,
@@ -370,37 +548,14 @@ pub trait Flow: Send + Sync {
         out: &mut String,
     ) -> bool;
 
-    /// The state's reference as pre-escaped JSON (`{"id":…,"name":…,"dialogName":…}`), when the flow keeps
-    /// one; the engine escapes [`Flow::state`] otherwise. Generated code has them from compile time.
-    fn state_json(&self, state: StateIx) -> Option<&str> {
-        let _ = state;
-        None
-    }
-    /// The global pseudo-state as pre-escaped JSON, when the flow keeps it.
-    fn global_state_json(&self) -> Option<&str> {
-        None
-    }
-    /// Writes the `variables` array of the transaction (`[{"id":…,"name":…,"value":…},…]`), values masked
-    /// when `mask` is set; false when the flow leaves it to the engine ([`Flow::write_variables`]).
-    fn write_variables_json(&self, vars: &Self::Vars, mask: bool, out: &mut Vec<u8>) -> bool {
-        let _ = (vars, mask, out);
-        false
-    }
-
     /// A state's own handler for an intent.
     fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx>;
     /// A state's first DTMF handler whose pattern matches the digits.
     fn local_dtmf(&self, state: StateIx, digits: &str) -> Option<HandlerIx>;
-    /// A state's `else`.
-    fn local_else(&self, state: StateIx) -> Option<HandlerIx>;
     /// The global block's handler for an intent.
     fn global_intent(&self, intent: &str) -> Option<HandlerIx>;
-    /// The global `else`.
-    fn global_else(&self) -> Option<HandlerIx>;
-    /// The custom ending actions (`PARLOA.EndConversation`).
-    fn ending(&self) -> Option<HandlerIx>;
-    /// Runs a handler's `say` and `set`; returns its target.
-    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Self::Vars>) -> BlockIx;
+    /// Runs a handler's `say` and `set`; where it goes is [`FlowInfo::handlers`].
+    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Self::Vars>);
 
     /// Runs one block.
     fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Self::Vars>) -> Step;

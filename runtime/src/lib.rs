@@ -70,7 +70,8 @@
 //! # Implement a flow (generated code and the interpreter)
 //!
 //! [`Flow`] is the contract between the turn loop and a flow, with what it exchanges with the engine:
-//! [`FlowInfo`], [`IntentSamples`], [`StateIx`], [`BlockIx`], [`HandlerIx`], [`Step`], [`Outcome`],
+//! [`FlowInfo`] (the static description: [`Reference`], [`StateInfo`], [`BlockInfo`], [`VariableInfo`],
+//! [`Lifetime`]), [`IntentSamples`], [`StateIx`], [`BlockIx`], [`HandlerIx`], [`Step`], [`Outcome`],
 //! [`ServiceResult`], [`Scope`], [`View`], [`TurnInput`], [`ContextField`], [`Said`]. [`include_flow!`]
 //! includes the module `flowc::Builder` generated for a flow.
 //!
@@ -122,8 +123,9 @@ pub use engine::{
     FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, WELCOME_INTENT,
 };
 pub use flow::{
-    BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Said, Scope, ServiceResult, StateIx,
-    Step, TurnContext, TurnInput, View,
+    BlockInfo, BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Lifetime, Outcome, Reference,
+    Said, Scope, ServiceResult, StateInfo, StateIx, Step, TurnContext, TurnInput, VariableInfo,
+    View,
 };
 #[cfg(feature = "http")]
 pub use http_services::HttpServices;
@@ -174,8 +176,8 @@ pub mod __private {
         pub use crate::value::*;
     }
     pub use crate::flow::{
-        BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Scope, ServiceResult, StateIx,
-        Step, TurnContext, View,
+        BlockInfo, BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Lifetime, Outcome, Reference,
+        Scope, ServiceResult, StateInfo, StateIx, Step, TurnContext, VariableInfo, View,
     };
     pub use crate::matcher::IntentSamples;
     pub use crate::pattern::Pattern;

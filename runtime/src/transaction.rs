@@ -114,6 +114,9 @@ pub mod problem {
     pub const STEP_BUDGET_EXCEEDED: &str = "StepBudgetExceeded";
     /// Error: a subdialog exit with no caller to return to (T14).
     pub const SUBDIALOG_EXIT: &str = "SubdialogExitWithoutCaller";
+    /// Error: the engine asked the flow for a block or handler it does not have, a bug of flowc; the turn
+    /// stayed where it started.
+    pub const INTERNAL_ERROR: &str = "InternalError";
     /// Warning: nothing handled the caller's input (T2).
     pub const UNHANDLED_INPUT: &str = "UnhandledInput";
     /// Warning: flowc ended an open conversation as if the caller had hung up, because a new one started

@@ -79,7 +79,14 @@ fn two_builders_share_out_dir_and_a_flow_is_included_by_its_file_stem() {
         .iter()
         .map(|(file, source)| generate(file, source).0)
         .collect();
-    expected.push("greeter".into());
+    for extra in [
+        "fixtures/awkward_names.yaml",
+        "fixtures/builder/greeter_bot.yaml",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(extra);
+        let source = std::fs::read_to_string(&path).unwrap();
+        expected.push(generate(extra, &source).0);
+    }
     expected.sort();
     assert_eq!(names, expected);
 }

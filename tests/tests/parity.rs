@@ -196,7 +196,7 @@ fn two_calls<F: Flow>(flow: F, name: &str, visit: &str) -> Vec<Transaction> {
 }
 
 /// `empty(x)` is true for a whitespace-only `x` and `contains` ignores case (docs/language.md, Functions),
-/// in the generated engine and the interpreter alike: both call `flowc_runtime::value`.
+/// in the generated engine and the interpreter alike: both call `flowc_runtime::__private::value`.
 #[test]
 fn empty_and_contains_mean_what_the_docs_say_in_both_engines() {
     let source = std::fs::read_to_string(

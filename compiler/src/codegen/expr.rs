@@ -5,11 +5,11 @@ use syn::{Expr as Rust, Stmt};
 
 use super::Names;
 use super::syntax::{
-    block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_int, lit_str,
-    logical, method, not, paren, path, reference, reference_mut, semi,
+    block_with, call, closure, field, fields, index, let_, let_mut, lit_bool, lit_char, lit_int,
+    lit_str, logical, method, not, paren, path, reference, reference_mut, semi,
 };
-use crate::expr::{BinaryOp, ContextField, Function};
-use crate::ir::{Expr, Part, Template};
+use crate::expr::{BinaryOp, ContextField};
+use crate::ir::{Expr, Part, PatternId, Template, VarId};
 
 /// A boolean operand of `&&` / `||`: parenthesised only when it is itself `&&` / `||`.
 fn operand(e: &Expr, names: &Names) -> Rust {
@@ -41,36 +41,28 @@ pub fn boolean(e: &Expr, names: &Names) -> Rust {
                 call(function, [str_ref(a, names), str_ref(b, names)])
             }
         },
-        Expr::Call(function, args) => {
-            let arg = |i: usize| {
-                args.get(i)
-                    .map_or_else(|| lit_str(""), |a| str_ref(a, names))
-            };
-            match function {
-                Function::Empty => call("rt::is_empty", [arg(0)]),
-                Function::Contains => call("rt::contains", [arg(0), arg(1)]),
-                Function::Matches => match args.get(1) {
-                    Some(Expr::Str(p)) => {
-                        // PATTERNS[i].as_ref().is_some_and(|p| rt::matches(value, p))
-                        let matches = call("rt::matches", [arg(0), path("p")]);
-                        pattern_test(names.pattern(p), closure("p", matches))
-                    }
-                    _ => lit_bool(false),
-                },
-            }
+        Expr::Empty(value) => call("rt::is_empty", [str_ref(value, names)]),
+        Expr::Contains(haystack, needle) => call(
+            "rt::contains",
+            [str_ref(haystack, names), str_ref(needle, names)],
+        ),
+        Expr::Matches(value, pattern) => {
+            // PATTERNS[i].as_ref().is_some_and(|p| rt::matches(value, p))
+            let matches = call("rt::matches", [str_ref(value, names), path("p")]);
+            pattern_test(*pattern, closure("p", matches))
         }
         _ => call("rt::truthy", [str_ref(e, names)]),
     }
 }
 
 /// `PATTERNS[index].as_ref().is_some_and(test)`: a pattern that did not compile matches nothing.
-pub fn pattern_test(pattern: usize, test: Rust) -> Rust {
-    let pattern = index(path("PATTERNS"), lit_int(pattern as u64));
+pub fn pattern_test(pattern: PatternId, test: Rust) -> Rust {
+    let pattern = index(path("PATTERNS"), lit_int(u64::from(pattern.get())));
     method(method(pattern, "as_ref", []), "is_some_and", [test])
 }
 
 /// `scope.vars.<field>`.
-pub fn var(v: usize, names: &Names) -> Rust {
+pub fn var(v: VarId, names: &Names) -> Rust {
     field(fields("scope.vars"), &names.vars[v])
 }
 
@@ -107,10 +99,32 @@ pub fn text(e: &Expr, names: &Names) -> Rust {
         Expr::IntentName => borrowed(fields("scope.input.intent")),
         Expr::Dtmf => borrowed(fields("scope.input.dtmf")),
         Expr::Str(s) | Expr::Num(s) => borrowed(lit_str(s)),
-        Expr::Bool(_) | Expr::Not(_) | Expr::Binary(..) | Expr::Call(..) => {
-            borrowed(call("rt::bool_text", [boolean(e, names)]))
-        }
+        Expr::Bool(_)
+        | Expr::Not(_)
+        | Expr::Binary(..)
+        | Expr::Empty(_)
+        | Expr::Contains(..)
+        | Expr::Matches(..) => borrowed(call("rt::bool_text", [boolean(e, names)])),
     }
+}
+
+/// True when the code of `e` reads the scope (variables, request, context).
+pub fn reads_scope(e: &Expr) -> bool {
+    match e {
+        Expr::Var(_) | Expr::Slot(_) | Expr::Context(_) | Expr::IntentName | Expr::Dtmf => true,
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) => false,
+        Expr::Not(inner) | Expr::Empty(inner) | Expr::Matches(inner, _) => reads_scope(inner),
+        Expr::Binary(_, a, b) | Expr::Contains(a, b) => reads_scope(a) || reads_scope(b),
+    }
+}
+
+/// True when the code [`write`] makes of `template` reads the scope: a prompt with values asks the context
+/// whether to escape them.
+pub fn uses_scope(template: &Template) -> bool {
+    template.parts.iter().any(|p| match p {
+        Part::Expr(e) => template.prompt || reads_scope(e),
+        Part::Text(_) => false,
+    })
 }
 
 /// Statements that append a template to the `String` named `out` (a `&mut String`). A prompt's values go
@@ -126,7 +140,7 @@ pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
     });
     ssml.into_iter()
         .chain(template.parts.iter().map(|part| match part {
-            Part::Text(t) => semi(method(path("out"), "push_str", [lit_str(t)])),
+            Part::Text(t) => semi(push_text(t)),
             Part::Expr(e) => {
                 let value = str_ref(e, names);
                 if escapes {
@@ -137,6 +151,15 @@ pub fn write(template: &Template, names: &Names) -> Vec<Stmt> {
             }
         }))
         .collect()
+}
+
+/// `out.push_str("text")`, or `out.push('c')` for a single character (`clippy::single_char_add_str`).
+pub fn push_text(text: &str) -> Rust {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => method(path("out"), "push", [lit_char(c)]),
+        _ => method(path("out"), "push_str", [lit_str(text)]),
+    }
 }
 
 /// An expression of type `String` holding the template.

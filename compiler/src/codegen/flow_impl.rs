@@ -1,60 +1,51 @@
-//! The `Flow` type: the struct the application builds, its per-state tables, and its `impl rt::Flow`,
-//! through which the engine reads the flow's facts, variables and handlers.
+//! The `Flow` type: the struct the application builds, and the head of its one `impl rt::Flow` (the flow's
+//! description and its variables; the other members come from [`bodies`](super::bodies) and
+//! [`handlers`](super::handlers)).
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::handlers::{Handlers, some_handler};
-use super::skeleton::{add_arms, array_of, items};
-use super::syntax::{self, arm, block_with, int_pat, lit_str, method, path, semi, stmt};
-use super::{Names, expr, option_u32, unsuffixed};
-use crate::ast::Lifetime;
+use super::Names;
+use super::skeleton::members;
 use crate::ir;
 
-/// `PROMPT_COUNTS`, `STATE_JSON`, `struct Flow` and its `impl rt::Flow`.
-pub(super) fn flow_impl(
-    flow: &ir::Flow,
-    handlers: &Handlers<'_>,
-    names: &Names,
-) -> syn::Result<Vec<syn::Item>> {
-    let mut all = state_tables(flow)?;
-    all.extend(items(flow_type())?);
-    all.extend(flow_trait(flow, handlers, names)?);
-    Ok(all)
+/// The line that opens the `impl`, as the formatter writes it inside the module.
+pub(super) const IMPL: &str = "    impl<S: Services> rt::Flow for Flow<S> {\n";
+
+/// `impl rt::Flow for Flow` around `members`.
+pub(super) fn flow_impl(members: Vec<syn::ImplItem>) -> syn::Result<syn::Item> {
+    let mut item: syn::ItemImpl = syn::parse2(quote!(
+        impl<S: Services> rt::Flow for Flow<S> {}
+    ))?;
+    item.items = members;
+    Ok(syn::Item::Impl(item))
 }
 
-/// `PROMPT_COUNTS` and `STATE_JSON`: per state its number of prompts and its reference as JSON.
-fn state_tables(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
-    let state_count = unsuffixed(flow.states.len() as u64);
-    let state_json: Vec<String> = flow
-        .states
-        .iter()
-        .map(|s| {
-            flowc_runtime::__private::json::state_fragment(&flowc_runtime::StateRef::new(
-                s.id.clone(),
-                s.name.clone(),
-                s.dialog_name.clone(),
-            ))
-        })
-        .collect();
-    let mut items = items(quote! {
-        static PROMPT_COUNTS: [u32; #state_count] = [];
-        /// The states' references as pre-escaped JSON, written into transactions as they are.
-        static STATE_JSON: [&str; #state_count] = [];
-    })?;
-    let prompt_counts = flow
-        .states
-        .iter()
-        .map(|s| syntax::lit_number(s.prompts.len() as u64));
-    array_of(&mut items, "PROMPT_COUNTS")?.extend(syntax::pairs(prompt_counts));
-    array_of(&mut items, "STATE_JSON")?
-        .extend(syntax::pairs(state_json.iter().map(|j| lit_str(j))));
-    Ok(items)
-}
-
-/// `struct Flow` and its constructor.
-fn flow_type() -> TokenStream {
+/// `struct Flow` and its constructor, and the steps blocks take, by name: `wait(State::X)`,
+/// `next(Block::Y)` (the latter only where a block goes on in the same turn).
+pub(super) fn flow_type(flow: &ir::Flow) -> TokenStream {
+    let goes_on = flow.blocks.iter().any(|b| {
+        matches!(
+            b.kind,
+            ir::BlockKind::Condition { .. } | ir::BlockKind::Set { .. }
+        )
+    });
+    let next = goes_on.then(|| {
+        quote! {
+            /// Goes on with `block` in the same turn.
+            const fn next(block: Block) -> Step {
+                Step::Next(block.index())
+            }
+        }
+    });
     quote! {
+        /// Waits for the caller in `state`.
+        const fn wait(state: State) -> Step {
+            Step::Wait(state.index())
+        }
+
+        #next
+
         /// The flow, ready for `flowc_runtime::Engine::new`.
         pub struct Flow<S> {
             services: S,
@@ -74,213 +65,31 @@ fn flow_type() -> TokenStream {
     }
 }
 
-/// `impl rt::Flow for Flow`: what the engine asks of the flow; the `match`es that grow with the flow are
-/// filled in after the skeleton is parsed.
-fn flow_trait(
-    flow: &ir::Flow,
-    handlers: &Handlers<'_>,
-    names: &Names,
-) -> syn::Result<Vec<syn::Item>> {
-    let session_resets = flow
-        .variables
-        .iter()
-        .zip(&names.vars)
-        .filter(|(v, _)| v.lifetime == Lifetime::Session)
-        .map(|(v, f)| {
-            let d = &v.default;
-            if d.is_empty() {
-                quote!(vars.#f.clear();)
-            } else {
-                quote!(vars.#f.clear(); vars.#f.push_str(#d);)
-            }
-        });
-    let var_names: Vec<&str> = flow.variables.iter().map(|v| v.name.as_str()).collect();
-    let var_count = unsuffixed(var_names.len() as u64);
-    let var_fields = &names.vars;
-    let user: Vec<&Ident> = flow
-        .variables
-        .iter()
-        .zip(&names.vars)
-        .filter(|(v, _)| v.lifetime == Lifetime::User)
-        .map(|(_, f)| f)
-        .collect();
-    let user_index = (0..user.len())
-        .map(|i| unsuffixed(i as u64))
-        .collect::<Vec<_>>();
-    let has_user = !user.is_empty();
-    let user_count = unsuffixed(user.len() as u64);
-    let global_json = flowc_runtime::__private::json::state_fragment(
-        &flowc_runtime::StateRef::new(ir::GLOBAL_STATE_ID, flow.global.name.clone(), "main"),
-    );
-    let variable_prefixes: Vec<String> = flow
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            format!(
-                "{}{}",
-                if i == 0 { "[" } else { "}," },
-                flowc_runtime::__private::json::variable_prefix(&v.name)
-            )
-        })
-        .collect();
-    let variables_end = if flow.variables.is_empty() {
-        "[]"
+/// The first members: the variables' type, the description, and the variables' values in order.
+pub(super) fn head(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::ImplItem>> {
+    let fields = names.vars.as_slice();
+    let (vars, each) = if flow.variables.is_empty() {
+        (quote!(_vars), quote!(_each))
     } else {
-        "}]"
+        (quote!(vars), quote!(mut each))
     };
-    let global_arms = handlers.global.iter().map(|(intent, h)| {
-        let h = unsuffixed(u64::from(*h));
-        quote!(#intent => Some(#h),)
-    });
-    let global_else = option_u32(handlers.global_else);
-    let ending = option_u32(handlers.ending);
-    let mut items = items(quote! {
-        impl<S: Services> rt::Flow for Flow<S> {
-            type Vars = Vars;
+    members(quote! {
+        type Vars = Vars;
 
-            fn info(&self) -> &rt::FlowInfo {
-                &INFO
-            }
-
-            fn new_vars(&self) -> Vars {
-                Vars::default()
-            }
-
-            fn reset_session(&self, vars: &mut Vars) {
-                #(#session_resets)*
-            }
-
-            fn write_variables(&self, vars: &Vars, out: &mut rt::Vec<rt::Variable>) {
-                out.reserve(#var_count);
-                #( out.push(rt::Variable {
-                    id: rt::Cow::Borrowed(#var_names),
-                    name: rt::Cow::Borrowed(#var_names),
-                    value: vars.#var_fields.clone(),
-                }); )*
-            }
-
-            fn save_user(&self, vars: &Vars, out: &mut rt::Vec<rt::String>) {
-                out.resize(#user_count, rt::String::new());
-                #( if let Some(slot) = out.get_mut(#user_index) { slot.clone_from(&vars.#user); } )*
-            }
-
-            fn load_user(&self, vars: &mut Vars, saved: &[rt::String]) {
-                #( if let Some(value) = saved.get(#user_index) { vars.#user.clone_from(value); } )*
-            }
-
-            fn has_user_vars(&self) -> bool {
-                #has_user
-            }
-
-            fn state_json(&self, state: rt::StateIx) -> Option<&str> {
-                STATE_JSON.get(state as usize).copied()
-            }
-
-            fn global_state_json(&self) -> Option<&str> {
-                Some(#global_json)
-            }
-
-            fn write_variables_json(&self, vars: &Vars, mask: bool, out: &mut rt::Vec<u8>) -> bool {
-                #(
-                    out.extend_from_slice(#variable_prefixes.as_bytes());
-                    rt::json::personal(out, &vars.#var_fields, mask);
-                )*
-                out.extend_from_slice(#variables_end.as_bytes());
-                true
-            }
-
-            fn state(&self, state: rt::StateIx) -> &rt::StateRef {
-                STATES.get(state as usize).unwrap_or(&NO_STATE)
-            }
-
-            fn block(&self, block: rt::BlockIx) -> &rt::StateRef {
-                BLOCKS.get(block as usize).copied().unwrap_or(&NO_STATE)
-            }
-
-            fn prompt_count(&self, state: rt::StateIx) -> u32 {
-                PROMPT_COUNTS.get(state as usize).copied().unwrap_or(0)
-            }
-
-            fn write_prompt(&self, state: rt::StateIx, index: u32, scope: &rt::View<'_, Vars>, out: &mut rt::String) {
-                self.prompt(state, index, scope, out)
-            }
-
-            fn write_reprompt(&self, state: rt::StateIx, scope: &rt::View<'_, Vars>, out: &mut rt::String) -> bool {
-                match state {
-                    _ => false,
-                }
-            }
-
-            fn local_intent(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
-                self.local_handler(state, intent)
-            }
-
-            fn local_dtmf(&self, state: rt::StateIx, digits: &str) -> Option<rt::HandlerIx> {
-                match state {
-                    _ => None,
-                }
-            }
-
-            fn local_else(&self, state: rt::StateIx) -> Option<rt::HandlerIx> {
-                match state {
-                    _ => None,
-                }
-            }
-
-            fn global_intent(&self, intent: &str) -> Option<rt::HandlerIx> {
-                match intent {
-                    #(#global_arms)*
-                    _ => None,
-                }
-            }
-
-            fn global_else(&self) -> Option<rt::HandlerIx> {
-                #global_else
-            }
-
-            fn ending(&self) -> Option<rt::HandlerIx> {
-                #ending
-            }
-
-            fn run_handler(&self, handler: rt::HandlerIx, scope: &mut rt::Scope<'_, Vars>) -> rt::BlockIx {
-                self.action(handler, scope)
-            }
-
-            fn run_block(&self, block: rt::BlockIx, scope: &mut rt::Scope<'_, Vars>) -> Step {
-                self.step(block, scope)
-            }
+        fn info(&self) -> &rt::FlowInfo {
+            &INFO
         }
-    })?;
-    let reprompts = flow.states.iter().enumerate().filter_map(|(s, state)| {
-        let t = state.reprompt.as_ref()?;
-        let body = block_with(expr::write(t, names), syntax::lit_bool(true));
-        Some(arm(int_pat(s as u64), body))
-    });
-    add_arms(&mut items, "write_reprompt", reprompts)?;
-    let dtmf = handlers
-        .dtmf
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(s, list)| {
-            // if PATTERNS[i].as_ref().is_some_and(|p| p.is_match(digits)) { return Some(h); } … None
-            let tests = list.iter().map(|(p, h)| {
-                let test = syntax::closure("p", method(path("p"), "is_match", [path("digits")]));
-                let found = vec![semi(syntax::ret(some_handler(*h)))];
-                stmt(syntax::if_then(
-                    expr::pattern_test(names.pattern(p), test),
-                    found,
-                ))
-            });
-            arm(int_pat(s as u64), block_with(tests, path("None")))
-        });
-    add_arms(&mut items, "local_dtmf", dtmf)?;
-    let local_else = handlers
-        .local_else
-        .iter()
-        .enumerate()
-        .filter_map(|(s, h)| h.map(|h| arm(int_pat(s as u64), some_handler(h))));
-    add_arms(&mut items, "local_else", local_else)?;
-    Ok(items)
+
+        fn new_vars(&self) -> Vars {
+            Vars::default()
+        }
+
+        fn values(&self, #vars: &Vars, #each: impl FnMut(&str)) {
+            #( each(&vars.#fields); )*
+        }
+
+        fn values_mut(&self, #vars: &mut Vars, #each: impl FnMut(&mut rt::String)) {
+            #( each(&mut vars.#fields); )*
+        }
+    })
 }

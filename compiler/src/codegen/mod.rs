@@ -1,21 +1,31 @@
 //! Code generation: one Rust module per flow, implementing the runtime's `Flow` trait.
 //!
-//! The module holds only what is specific to the flow — a typed struct of variables, a state enum, static
-//! state references, `&str` matches for intents, compiled conditions and templates, and a typed trait of the
-//! flow's services. Every rule of the turn loop stays in `flowc_runtime::Engine`. Generated code names the
-//! runtime only through `::flowc_runtime::__private`, so it compiles in any crate that depends on the runtime.
+//! The module holds only what is specific to the flow — a typed struct of variables, enums naming the
+//! engine's numbers of its states, blocks and handlers, its static description (`INFO`), `&str` matches for
+//! intents, compiled conditions and templates, and a typed trait of the flow's services. Every rule of the
+//! turn loop stays in `flowc_runtime::Engine`. Generated code names the runtime only through
+//! `::flowc_runtime::__private`, so it compiles in any crate that depends on the runtime.
 //!
-//! Each emitter lives in the module named after what it emits: [`types`] (`Vars`, `State`), [`services`],
-//! [`tables`] (statics and dispatch tables), [`flow_impl`] (`Flow` and `impl rt::Flow`), [`bodies`]
-//! (prompts, handler actions, blocks); [`parallel`] formats the module's [`Part`]s on several threads.
+//! Generated code is written to be reviewed as a diff: every block, state and handler is referred to by its
+//! name (`Block::AskNumber`), never by a bare number, so inserting a block changes only its own lines; the
+//! `match`es over `Block` and `Handler` are exhaustive, and a number that names nothing is reported to the
+//! engine (`Step::NoSuchBlock`) rather than taken for another block. The module carries no blanket lint
+//! `allow`, only what its code triggers where it triggers it: `clippy::upper_case_acronyms` and
+//! `clippy::enum_variant_names` on the private enums whose variants are the flow's names, `clippy::single_match` on
+//! `write_prompt` of a flow with a single prompt.
+//!
+//! Each emitter lives in the module named after what it emits: [`types`] (`Vars`, `State`, `Block`,
+//! `Handler`), [`services`], [`tables`] and [`description`] (statics, `INFO`), [`handlers`] (which handler
+//! takes an input), [`flow_impl`] (`Flow` and the head of the one `impl rt::Flow`), [`bodies`] (prompts,
+//! handler actions, blocks); [`parallel`] formats the module's [`Part`]s on several threads.
 
 mod bodies;
+mod description;
 mod expr;
 mod flow_impl;
 mod handlers;
 mod names;
 mod parallel;
-mod patterns;
 mod services;
 mod skeleton;
 mod syntax;
@@ -26,7 +36,6 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
 use crate::ir;
-use handlers::Handlers;
 pub use names::{Names, ident, pascal, snake};
 use skeleton::{items, module_items};
 
@@ -66,76 +75,88 @@ pub fn module(flow: &ir::Flow) -> TokenStream {
     }
 }
 
-/// A group of consecutive items of the module, built and formatted on its own: the syntax trees of
-/// different parts are independent, so large flows are formatted on several threads.
+/// A group of consecutive items of the module, or of members of its `impl rt::Flow`, built and formatted
+/// on its own: the syntax trees of different parts are independent, so large flows are formatted on
+/// several threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Part {
     Vars,
-    States,
+    Numbered,
     Services,
     Statics,
-    Flow,
+    IntentTables,
+    FlowType,
+    // The members of the one `impl rt::Flow`, from here on.
+    Head,
     Prompts,
-    LocalIntents,
+    Lookups,
     Actions,
     Blocks,
 }
 
+/// What a part holds.
+enum Built {
+    /// Items of the module.
+    Items(Vec<syn::Item>),
+    /// Members of the `impl rt::Flow`.
+    Members(Vec<syn::ImplItem>),
+}
+
 impl Part {
     /// Every part, in module order.
-    const ALL: [Part; 9] = [
+    const ALL: [Part; 11] = [
         Part::Vars,
-        Part::States,
+        Part::Numbered,
         Part::Services,
         Part::Statics,
-        Part::Flow,
+        Part::IntentTables,
+        Part::FlowType,
+        Part::Head,
         Part::Prompts,
-        Part::LocalIntents,
+        Part::Lookups,
         Part::Actions,
         Part::Blocks,
     ];
 
     /// Every part, the largest first, so the last part a thread takes is a small one.
-    const BY_SIZE: [Part; 9] = [
+    const BY_SIZE: [Part; 11] = [
         Part::Blocks,
         Part::Prompts,
-        Part::Actions,
         Part::Statics,
-        Part::LocalIntents,
-        Part::States,
-        Part::Flow,
+        Part::Numbered,
+        Part::Actions,
+        Part::Lookups,
         Part::Services,
+        Part::IntentTables,
+        Part::Head,
+        Part::FlowType,
         Part::Vars,
     ];
 
-    /// The part's items, every delimiter sharing one span (see [`syntax::with_delimiters`]).
-    fn items(
-        self,
-        flow: &ir::Flow,
-        handlers: &Handlers<'_>,
-        names: &Names,
-    ) -> syn::Result<Vec<syn::Item>> {
-        syntax::with_delimiters(|| self.build(flow, handlers, names))
+    /// The part's syntax, every delimiter sharing one span (see [`syntax::with_delimiters`]).
+    fn syntax(self, flow: &ir::Flow, names: &Names) -> syn::Result<Built> {
+        syntax::with_delimiters(|| self.build(flow, names))
     }
 
-    /// The part's items: each comes from the module that emits it.
-    fn build(
-        self,
-        flow: &ir::Flow,
-        handlers: &Handlers<'_>,
-        names: &Names,
-    ) -> syn::Result<Vec<syn::Item>> {
-        match self {
-            Part::Vars => items(types::vars(flow, names)),
-            Part::States => types::states(flow, names),
-            Part::Services => items(services::services(flow, names)),
-            Part::Statics => tables::statics(flow, names),
-            Part::Flow => flow_impl::flow_impl(flow, handlers, names),
-            Part::Prompts => bodies::prompts(flow, names),
-            Part::LocalIntents => tables::local_intents(handlers),
-            Part::Actions => bodies::actions(handlers, names),
-            Part::Blocks => bodies::blocks(flow, names),
-        }
+    /// The part's syntax: each comes from the module that emits it.
+    fn build(self, flow: &ir::Flow, names: &Names) -> syn::Result<Built> {
+        Ok(match self {
+            Part::Vars => Built::Items(items(types::vars(flow, names))?),
+            Part::Numbered => Built::Items(types::numbered(flow, names)?),
+            Part::Services => Built::Items(items(services::services(flow, names))?),
+            Part::Statics => {
+                let mut all = tables::statics(flow)?;
+                all.extend(description::description(flow, names)?);
+                Built::Items(all)
+            }
+            Part::IntentTables => Built::Items(handlers::intent_tables(names)?),
+            Part::FlowType => Built::Items(items(flow_impl::flow_type(flow))?),
+            Part::Head => Built::Members(flow_impl::head(flow, names)?),
+            Part::Prompts => Built::Members(bodies::prompts(flow, names)?),
+            Part::Lookups => Built::Members(handlers::lookups(flow, names)?),
+            Part::Actions => Built::Members(bodies::actions(flow, names)?),
+            Part::Blocks => Built::Members(bodies::blocks(flow, names)?),
+        })
     }
 }
 
@@ -146,6 +167,8 @@ fn shell(flow: &ir::Flow) -> syn::Result<syn::File> {
         Some(d) => format!(" {d}"),
         None => format!(" The `{}` dialog flow.", flow.name),
     };
+    // flowc and flowc-runtime are released together, with one version (the workspace's).
+    let version = env!("CARGO_PKG_VERSION");
     let doc_flow = format!(
         " Generated from flow `{}`: play it with `flowc_runtime::Engine::new(Flow::new(services))`.",
         flow.name
@@ -154,22 +177,11 @@ fn shell(flow: &ir::Flow) -> syn::Result<syn::File> {
         #[doc = #doc]
         #[doc = ""]
         #[doc = #doc_flow]
-        #[allow(
-            dead_code,
-            unused_variables,
-            unused_mut,
-            unused_imports,
-            unreachable_patterns,
-            non_snake_case,
-            non_camel_case_types,
-            clippy::all,
-            clippy::pedantic,
-            clippy::nursery,
-            missing_docs
-        )]
         pub mod #module {
             use ::flowc_runtime::__private as rt;
             use rt::Step;
+            // Generated for this runtime version: another one stops the build here, with the fix.
+            const _: () = rt::expect_runtime(#version);
         }
     })
 }
@@ -178,19 +190,17 @@ fn shell(flow: &ir::Flow) -> syn::Result<syn::File> {
 /// directly (see [`syntax`]).
 fn syntax_tree(flow: &ir::Flow) -> syn::Result<syn::File> {
     let names = Names::new(flow);
-    let handlers = Handlers::new(flow);
     let mut file = shell(flow)?;
-    let mut items = Vec::new();
+    let (mut items, mut members) = (Vec::new(), Vec::new());
     for part in Part::ALL {
-        items.extend(part.items(flow, &handlers, &names)?);
+        match part.syntax(flow, &names)? {
+            Built::Items(more) => items.extend(more),
+            Built::Members(more) => members.extend(more),
+        }
     }
+    items.push(flow_impl::flow_impl(members)?);
     module_items(&mut file)?.extend(items);
     Ok(file)
-}
-
-/// `Some(v)` or `None`.
-fn option_u32(v: Option<u32>) -> syn::Expr {
-    syntax::option_int(v.map(u64::from))
 }
 
 /// An integer literal without a type suffix (`3`, not `3u32`): the context gives the type.

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use quote::quote;
 
-use super::handlers::Handlers;
+use super::flow_impl::IMPL;
 use super::skeleton::{internal, module_items};
-use super::{Names, Part, shell};
+use super::{Built, Names, Part, shell};
 use crate::ir;
 
 /// Below this many blocks a flow is formatted on the calling thread alone: starting threads would cost
@@ -22,11 +22,12 @@ const HELPER_STACK: usize = 8 << 20;
 /// parts formatted on up to `threads` threads and joined in module order, so the text does not depend on
 /// the number of threads.
 pub(super) fn format(flow: &ir::Flow, threads: usize, mut text: String) -> Result<String, String> {
-    // Handlers are plain data, numbered once and shared by every thread.
-    let handlers = Handlers::new(flow);
     let part_text = |part: Part, names: &Names| {
-        part.items(flow, &handlers, names)
-            .and_then(format_items)
+        part.syntax(flow, names)
+            .and_then(|built| match built {
+                Built::Items(items) => format_items(items),
+                Built::Members(members) => format_members(members),
+            })
             .map_err(|e| e.to_string())
     };
     let next = AtomicUsize::new(0);
@@ -77,17 +78,21 @@ pub(super) fn format(flow: &ir::Flow, threads: usize, mut text: String) -> Resul
     let shell = shell
         .strip_suffix("}\n")
         .ok_or("the module shell does not end with `}`")?;
-    text.reserve(shell.len() + parts.iter().map(|p| p.len()).sum::<usize>() + 2);
+    text.reserve(shell.len() + parts.iter().map(|p| p.len()).sum::<usize>() + IMPL.len() + 8);
     text.push_str(shell);
-    for part in &parts {
-        text.push_str(part_items(part));
+    for (part, formatted) in Part::ALL.iter().zip(&parts) {
+        if *part == Part::Head {
+            text.push_str(IMPL);
+        }
+        text.push_str(formatted);
     }
-    text.push_str("}\n");
+    // The `impl rt::Flow`'s closing brace, then the module's.
+    text.push_str("    }\n}\n");
     Ok(text)
 }
 
 /// `items` formatted inside a module of their own, so that indentation and line breaks are those of the
-/// whole file; [`part_items`] takes them out.
+/// whole file, without the stand-in module's lines ([`part_items`]).
 fn format_items(items: Vec<syn::Item>) -> syn::Result<String> {
     let empty = items.is_empty();
     let mut file: syn::File = syn::parse2(quote!(
@@ -95,10 +100,26 @@ fn format_items(items: Vec<syn::Item>) -> syn::Result<String> {
     ))?;
     module_items(&mut file)?.extend(items);
     let text = prettyplease::unparse(&file);
-    if !empty && part_items(&text).is_empty() {
+    let items = part_items(&text);
+    if !empty && items.is_empty() {
         return Err(internal("the part module's braces"));
     }
-    Ok(text)
+    Ok(items.to_string())
+}
+
+/// `members` formatted inside the `impl rt::Flow` inside a module of their own, so that indentation and
+/// line breaks are those of the whole file, without the stand-in lines around them.
+fn format_members(members: Vec<syn::ImplItem>) -> syn::Result<String> {
+    let mut file: syn::File = syn::parse2(quote!(
+        mod part {}
+    ))?;
+    module_items(&mut file)?.push(super::flow_impl::flow_impl(members)?);
+    let text = prettyplease::unparse(&file);
+    part_items(&text)
+        .strip_prefix(IMPL)
+        .and_then(|t| t.strip_suffix("    }\n"))
+        .map(str::to_string)
+        .ok_or_else(|| internal("the `impl rt::Flow` of a part"))
 }
 
 /// The first line of a formatted part.

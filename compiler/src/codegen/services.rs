@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::names::{self, Names, ident, pascal};
-use super::{option_u32, syntax, unsuffixed};
+use super::syntax;
 use crate::ir;
 
 /// The Rust names of one service's items, shared by its types and the blocks that call it.
@@ -31,10 +31,10 @@ struct Service<'a> {
 
 impl<'a> Service<'a> {
     /// The names of service number `index`.
-    fn new(flow: &'a ir::Flow, index: usize, names: &'a Names) -> Self {
+    fn new(flow: &'a ir::Flow, index: ir::ServiceId, names: &'a Names) -> Self {
         let decl = &flow.services[index];
         let prefix = &names.service_types[index];
-        let mut variant_names = names::Unique::default();
+        let mut variant_names = names::Unique::pascal(&[]);
         Service {
             decl,
             input: format_ident!("{}Input", prefix),
@@ -71,7 +71,9 @@ fn var_names<'f>(flow: &'f ir::Flow, vars: &[ir::VarId]) -> Vec<&'f str> {
 
 /// Every service's types, then `trait Services` and its adapter for `rt::Dynamic`.
 pub(super) fn services(flow: &ir::Flow, names: &Names) -> TokenStream {
-    let services: Vec<Service<'_>> = (0..flow.services.len())
+    let services: Vec<Service<'_>> = flow
+        .services
+        .ids()
         .map(|index| Service::new(flow, index, names))
         .collect();
     let items = services.iter().map(|s| {
@@ -206,12 +208,22 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
         let input_type = s.input_type();
         let input_names = var_names(flow, &s.decl.inputs);
         let output_names = var_names(flow, &s.decl.outputs);
-        quote! {
-            fn #method(&self, input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError> {
-                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ], context)?;
-                let Some(branch) = #branch::from_name(&reply.branch) else {
-                    return Err(rt::unknown_branch(#name, &reply.branch));
-                };
+        // A service without outputs has none to read; of one output, the name is compared (a `match` with one
+        // arm is what `clippy::single_match` rejects).
+        let answer = if output_fields.is_empty() {
+            quote!(Ok(#output::new(branch)))
+        } else if let ([field], [name]) = (output_fields.as_slice(), output_names.as_slice()) {
+            quote! {
+                let mut output = #output::new(branch);
+                for (name, value) in reply.outputs {
+                    if name == #name {
+                        output.#field = Some(value);
+                    }
+                }
+                Ok(output)
+            }
+        } else {
+            quote! {
                 let mut output = #output::new(branch);
                 for (name, value) in reply.outputs {
                     match name.as_str() {
@@ -220,6 +232,20 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
                     }
                 }
                 Ok(output)
+            }
+        };
+        let input = if input_fields.is_empty() {
+            quote!(_input)
+        } else {
+            quote!(input)
+        };
+        quote! {
+            fn #method(&self, #input: #input_type, context: &rt::TurnContext) -> Result<#output, rt::ServiceError> {
+                let reply = self.0.call(#name, &[ #( (#input_names, input.#input_fields), )* ], context)?;
+                let Some(branch) = #branch::from_name(&reply.branch) else {
+                    return Err(rt::unknown_branch(#name, &reply.branch));
+                };
+                #answer
             }
         }
     });
@@ -237,16 +263,16 @@ fn dynamic_adapter(flow: &ir::Flow, services: &[Service<'_>]) -> TokenStream {
 pub(super) fn call_body(
     flow: &ir::Flow,
     block: &ir::Block,
-    service: usize,
-    branches: &[usize],
-    error: Option<usize>,
+    service: ir::ServiceId,
+    branches: &[ir::BlockId],
+    error: Option<ir::BlockId>,
     names: &Names,
 ) -> syn::Result<syn::Expr> {
     let s = Service::new(flow, service, names);
     let (input, branch_type, method) = (&s.input, &s.branch, s.method);
     let (input_fields, output_fields, variants) = (&s.input_fields, &s.output_fields, &s.variants);
-    let targets = branches.iter().map(|b| unsuffixed(*b as u64));
-    let route = option_u32(error.map(|b| b as u32));
+    let targets = branches.iter().map(|b| names.block(*b));
+    let route = syntax::option(error.map(|b| names.block(b)));
     let service_name = &s.decl.name;
     let block_key = &block.key;
     let call_input = if input_fields.is_empty() {

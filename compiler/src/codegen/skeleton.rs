@@ -28,41 +28,60 @@ pub(super) fn internal(what: &str) -> syn::Error {
     )
 }
 
-/// The elements of the array that initialises static `name` among `items`.
+/// The members `tokens` hold: the items of an `impl` block.
+pub(super) fn members(tokens: TokenStream) -> syn::Result<Vec<syn::ImplItem>> {
+    Ok(syn::parse2::<syn::ItemImpl>(quote::quote!(impl Members { #tokens }))?.items)
+}
+
+/// The elements of the array that initialises static `name` among `items`, or associated const `name` of
+/// an `impl` among them.
 pub(super) fn array_of<'a>(
     items: &'a mut [syn::Item],
     name: &str,
 ) -> syn::Result<&'a mut syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>> {
     for item in items {
-        if let syn::Item::Static(s) = item
-            && s.ident == name
-            && let syn::Expr::Array(array) = &mut *s.expr
-        {
+        let found = match item {
+            syn::Item::Static(s) if s.ident == name => Some(&mut *s.expr),
+            syn::Item::Impl(block) => block.items.iter_mut().find_map(|member| match member {
+                syn::ImplItem::Const(c) if c.ident == name => Some(&mut c.expr),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let Some(syn::Expr::Array(array)) = found {
             return Ok(&mut array.elems);
         }
     }
     Err(internal(name))
 }
 
-/// Puts `arms` first in the `match` that is the body of method `name` of an `impl` among `items` (the
-/// skeleton's `match` holds only the catch-all arm).
+/// Puts `arms` first in the last `match` of method `name` among `members`: a `match` statement, or the
+/// value a `let` binds (the skeleton's `match` holds only its catch-all arm, or none).
 pub(super) fn add_arms(
-    items: &mut [syn::Item],
+    members: &mut [syn::ImplItem],
     name: &str,
     arms: impl IntoIterator<Item = syn::Arm>,
 ) -> syn::Result<()> {
-    for item in items {
-        let syn::Item::Impl(block) = item else {
+    for member in members {
+        let syn::ImplItem::Fn(f) = member else {
             continue;
         };
-        for member in &mut block.items {
-            if let syn::ImplItem::Fn(f) = member
-                && f.sig.ident == name
-                && let Some(syn::Stmt::Expr(syn::Expr::Match(m), _)) = f.block.stmts.last_mut()
-            {
-                m.arms.splice(0..0, arms);
-                return Ok(());
-            }
+        if f.sig.ident != name {
+            continue;
+        }
+        let found = f.block.stmts.iter_mut().rev().find_map(|stmt| match stmt {
+            syn::Stmt::Expr(syn::Expr::Match(m), _) => Some(m),
+            syn::Stmt::Local(syn::Local {
+                init: Some(init), ..
+            }) => match &mut *init.expr {
+                syn::Expr::Match(m) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(m) = found {
+            m.arms.splice(0..0, arms);
+            return Ok(());
         }
     }
     Err(internal(name))

@@ -135,6 +135,14 @@ fn str_lit(value: &str) -> syn::Lit {
     syn::Lit::Verbatim(Literal::string(value))
 }
 
+/// A character literal.
+pub fn lit_char(value: char) -> Expr {
+    Expr::Lit(syn::ExprLit {
+        attrs: Vec::new(),
+        lit: syn::Lit::Verbatim(Literal::character(value)),
+    })
+}
+
 /// `true` or `false`.
 pub fn lit_bool(value: bool) -> Expr {
     Expr::Lit(syn::ExprLit {
@@ -269,10 +277,10 @@ pub fn some(e: Expr) -> Expr {
     call("Some", [e])
 }
 
-/// `Some(n)` or `None`.
-pub fn option_int(v: Option<u64>) -> Expr {
-    match v {
-        Some(n) => some(lit_int(n)),
+/// `Some(e)` or `None`.
+pub fn option(e: Option<Expr>) -> Expr {
+    match e {
+        Some(e) => some(e),
         None => path("None"),
     }
 }
@@ -405,6 +413,35 @@ pub fn int_pat(n: u64) -> Pat {
     Pat::Lit(syn::ExprLit {
         attrs: Vec::new(),
         lit: int_lit(n),
+    })
+}
+
+/// The pattern `Enum::Variant` (any path).
+pub fn pat_path(path: syn::Path) -> Pat {
+    Pat::Path(syn::ExprPath {
+        attrs: Vec::new(),
+        qself: None,
+        path,
+    })
+}
+
+/// The pattern `function(inner)`, e.g. `Some(State::Start)`.
+pub fn pat_call(function: &str, inner: Pat) -> Pat {
+    Pat::TupleStruct(syn::PatTupleStruct {
+        attrs: Vec::new(),
+        qself: None,
+        path: path_of(function.split("::").map(name)),
+        paren_token: syn::token::Paren { span: delim() },
+        elems: punctuated([inner]),
+    })
+}
+
+/// The pattern `a | b | …`.
+pub fn pat_or(cases: Vec<Pat>) -> Pat {
+    Pat::Or(syn::PatOr {
+        attrs: Vec::new(),
+        leading_vert: None,
+        cases: punctuated(cases),
     })
 }
 

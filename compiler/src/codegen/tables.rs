@@ -1,32 +1,17 @@
-//! The module's static tables: HTTP endpoints, state and block references, patterns, intent samples, the
-//! flow's `INFO`, and the hashed table that finds the intents the states handle.
+//! The module's other static tables: HTTP endpoints, patterns and intent samples.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::handlers::{Handlers, some_handler};
-use super::skeleton::{add_arms, array_of, items};
-use super::syntax::{self, arm, call, index, int_pat, lit_int, lit_str, path, reference};
-use super::{Names, unsuffixed};
-use crate::ast::Platform;
-use crate::ir::{self, BlockKind};
-use crate::lower::derived_state_id;
-
-/// `rt::StateRef::from_static(id, name, dialog)`.
-fn state_ref(id: &str, name: &str, dialog: &str) -> syn::Expr {
-    call(
-        "rt::StateRef::from_static",
-        [lit_str(id), lit_str(name), lit_str(dialog)],
-    )
-}
+use super::skeleton::items;
+use super::unsuffixed;
+use crate::ir;
 
 /// The statics, in module order.
-pub(super) fn statics(flow: &ir::Flow, names: &Names) -> syn::Result<Vec<syn::Item>> {
+pub(super) fn statics(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
     let mut all = items(http_endpoints(flow))?;
-    all.extend(state_refs(flow)?);
-    all.extend(items(patterns(names))?);
+    all.extend(items(patterns(flow))?);
     all.extend(items(intents(flow))?);
-    all.extend(items(info(flow))?);
     Ok(all)
 }
 
@@ -65,39 +50,12 @@ fn http_endpoints(flow: &ir::Flow) -> TokenStream {
     }
 }
 
-/// `STATES`, `NO_STATE` and `BLOCKS`: the analytics references.
-fn state_refs(flow: &ir::Flow) -> syn::Result<Vec<syn::Item>> {
-    let state_count = unsuffixed(flow.states.len() as u64);
-    let block_count = unsuffixed(flow.blocks.len() as u64);
-    let mut items = items(quote! {
-        /// Analytics references of the states, by state number.
-        pub static STATES: [rt::StateRef; #state_count] = [];
-        /// The reference of "no state".
-        static NO_STATE: rt::StateRef = rt::StateRef::EMPTY;
-        /// Analytics references of all blocks, by block number.
-        pub static BLOCKS: [&rt::StateRef; #block_count] = [];
-    })?;
-    let states = flow
-        .states
-        .iter()
-        .map(|s| state_ref(&s.id, &s.name, &s.dialog_name));
-    array_of(&mut items, "STATES")?.extend(syntax::pairs(states));
-    // A waiting block's reference is its state's: point at it instead of repeating it.
-    let blocks = flow.blocks.iter().map(|b| match b.kind {
-        BlockKind::Wait(s) => reference(index(path("STATES"), lit_int(s as u64))),
-        _ => {
-            let dialog = &flow.dialogs[b.dialog].name;
-            let id = derived_state_id(&flow.name, dialog, &b.key);
-            reference(state_ref(&id, &b.name, dialog))
-        }
-    });
-    array_of(&mut items, "BLOCKS")?.extend(syntax::pairs(blocks));
-    Ok(items)
-}
-
 /// `PATTERNS`: every pattern compiled once, on first use.
-fn patterns(names: &Names) -> TokenStream {
-    let patterns = &names.pattern_list;
+fn patterns(flow: &ir::Flow) -> TokenStream {
+    let patterns = flow.patterns.as_slice();
+    if patterns.is_empty() {
+        return quote!();
+    }
     let pattern_count = unsuffixed(patterns.len() as u64);
     quote! {
         /// DTMF and `matches()` patterns, checked when the flow was compiled.
@@ -124,103 +82,4 @@ fn intents(flow: &ir::Flow) -> TokenStream {
         #(#utterances)*
         static INTENTS: [rt::IntentSamples; #intent_count] = [ #(#intents)* ];
     }
-}
-
-/// `INFO`: the facts about the flow the engine needs.
-fn info(flow: &ir::Flow) -> TokenStream {
-    let name = &flow.name;
-    let release = &flow.release;
-    let phone = flow.supports(Platform::Phone);
-    let chat = flow.supports(Platform::Chat);
-    let language = match &flow.language {
-        Some(l) => quote!(Some(rt::Cow::Borrowed(#l))),
-        None => quote!(None),
-    };
-    let stt_type = &flow.stt.kind;
-    let stt_id = &flow.stt.id;
-    let no_input = match flow.no_input_limit {
-        Some(n) => {
-            let n = unsuffixed(u64::from(n));
-            quote!(Some(#n))
-        }
-        None => quote!(None),
-    };
-    let on_error = match flow.global.on_error {
-        Some(b) => {
-            let b = unsuffixed(b as u64);
-            quote!(Some(#b))
-        }
-        None => quote!(None),
-    };
-    let global = state_ref(ir::GLOBAL_STATE_ID, &flow.global.name, "main");
-    quote! {
-        /// Facts about the flow the engine needs.
-        pub static INFO: rt::FlowInfo = rt::FlowInfo {
-            name: rt::Cow::Borrowed(#name),
-            release: rt::Cow::Borrowed(#release),
-            phone: #phone,
-            chat: #chat,
-            language: #language,
-            stt_type: rt::Cow::Borrowed(#stt_type),
-            stt_id: rt::Cow::Borrowed(#stt_id),
-            no_input_limit: #no_input,
-            on_error: #on_error,
-            global_state: #global,
-            intents: rt::Cow::Borrowed(&INTENTS),
-        };
-    }
-}
-
-/// `rt::Flow::local_intent`: the caller's intent found by hash among the intents the states handle
-/// (`rt::dispatch`), then one arm per intent handler of a state, matched by intent number.
-pub(super) fn local_intents(handlers: &Handlers<'_>) -> syn::Result<Vec<syn::Item>> {
-    let mut names: Vec<&str> = handlers
-        .local
-        .iter()
-        .flatten()
-        .map(|(intent, _)| *intent)
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.is_empty() {
-        return items(quote! {
-            impl<S: Services> Flow<S> {
-                /// The handler of `intent` in `state` (`rt::Flow::local_intent`): no state handles one.
-                fn local_handler(&self, _state: rt::StateIx, _intent: &str) -> Option<rt::HandlerIx> {
-                    None
-                }
-            }
-        });
-    }
-    let count = proc_macro2::Literal::usize_unsuffixed(names.len());
-    let slots = flowc_runtime::__private::dispatch::table(&names);
-    let slot_count = proc_macro2::Literal::usize_unsuffixed(slots.len());
-    let name_lits = names.iter().map(|n| lit_str(n));
-    let slot_lits = slots.iter().map(|s| syntax::lit_number(u64::from(*s)));
-    let mut items = items(quote! {
-        /// Every intent some state handles, in order: `HANDLED_INTENT_SLOTS` finds them by hash.
-        const HANDLED_INTENTS: [&str; #count] = [#(#name_lits),*];
-        /// `rt::dispatch::table(&HANDLED_INTENTS)`, computed when the code was generated.
-        const HANDLED_INTENT_SLOTS: [u32; #slot_count] = [#(#slot_lits),*];
-
-        impl<S: Services> Flow<S> {
-            /// The handler of `intent` in `state` (`rt::Flow::local_intent`).
-            fn local_handler(&self, state: rt::StateIx, intent: &str) -> Option<rt::HandlerIx> {
-                let intent = rt::dispatch::index(intent, &HANDLED_INTENTS, &HANDLED_INTENT_SLOTS)?;
-                match (state, intent) {
-                    _ => None,
-                }
-            }
-        }
-    })?;
-    // (state, intent number) => Some(h)
-    let number = |intent: &str| names.binary_search(&intent).unwrap_or_default() as u64;
-    let local = handlers.local.iter().enumerate().flat_map(|(s, list)| {
-        list.iter().map(move |(intent, h)| {
-            let pattern = syntax::tuple_pat([int_pat(s as u64), int_pat(number(intent))]);
-            arm(pattern, some_handler(*h))
-        })
-    });
-    add_arms(&mut items, "local_handler", local)?;
-    Ok(items)
 }

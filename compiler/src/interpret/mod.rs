@@ -1,47 +1,96 @@
 //! The interpreter: implements the runtime's [`Flow`] trait over the [`ir`], so a flow can be played
-//! without compiling Rust (`flowc run`, `flowc test`) and serves as the oracle for generated code.
+//! without compiling Rust (`flowc run`, `flowc test`) and serves as the oracle for generated code. It reads
+//! every number, reference and pattern from the IR as lowering fixed them, exactly as the code generator
+//! does, and evaluates with the runtime's `value` functions.
 
-mod patterns;
+mod eval;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use flowc_runtime::__private::pattern::Pattern;
-use flowc_runtime::__private::value;
+use flowc_runtime::IntentSamples;
+use flowc_runtime::SipHeader;
+use flowc_runtime::StateRef;
 use flowc_runtime::{
-    BlockIx, Flow, FlowInfo, HandlerIx, IntentSamples, Outcome, Scope, ServiceResult, SipHeader,
-    StateIx, StateRef, Step, TurnContext, TurnInput, Variable, View,
+    BlockInfo, BlockIx, Flow, FlowInfo, HandlerIx, Outcome, Reference, Scope, ServiceResult,
+    StateInfo, StateIx, Step, VariableInfo, View,
 };
 
 use crate::ast::{Lifetime, Platform};
-use crate::expr::{BinaryOp, Function};
-use crate::ir::{self, BlockKind, Expr, Part, Template};
-use crate::lower::derived_state_id;
+use crate::ir::{self, BlockId, BlockKind, HandlerId, IdVec, StateId, Template};
+use eval::{Env, Patterns};
 
 pub use flowc_runtime::{DynamicServices as Services, NoServices, ServiceError, ServiceReply};
 
-/// What expressions read: the variables, the request, the context.
-struct Env<'s> {
-    vars: &'s [String],
-    input: &'s TurnInput<'s>,
-    context: &'s TurnContext<'s>,
+/// The runtime's reference for an IR one.
+fn state_ref(reference: &ir::Reference) -> StateRef {
+    StateRef::new(
+        reference.id.clone(),
+        reference.name.clone(),
+        reference.dialog.clone(),
+    )
 }
 
-impl<'s> Env<'s> {
-    fn of_scope(scope: &'s Scope<'_, Vec<String>>) -> Env<'s> {
-        Env {
-            vars: scope.vars,
-            input: scope.input,
-            context: scope.context,
-        }
-    }
-
-    fn of_view(view: &'s View<'_, Vec<String>>) -> Env<'s> {
-        Env {
-            vars: view.vars,
-            input: view.input,
-            context: view.context,
-        }
+/// The flow's static description, built once: the same tables generated code has as `static` data, so the
+/// engine writes both engines' transactions through one path.
+fn info(ir: &ir::Flow) -> FlowInfo {
+    let handler = |h: Option<HandlerId>| h.map(HandlerId::get);
+    FlowInfo {
+        name: ir.name.clone().into(),
+        release: ir.release.clone().into(),
+        phone: ir.supports(Platform::Phone),
+        chat: ir.supports(Platform::Chat),
+        language: ir.language.clone().map(Cow::Owned),
+        stt_type: ir.stt.kind.clone().into(),
+        stt_id: ir.stt.id.clone().into(),
+        no_input_limit: ir.no_input_limit,
+        on_error: ir.global.on_error.map(BlockId::get),
+        intents: Cow::Owned(
+            ir.intents
+                .iter()
+                .map(|i| IntentSamples {
+                    name: i.name.clone().into(),
+                    utterances: Cow::Owned(
+                        i.utterances.iter().map(|u| Cow::Owned(u.clone())).collect(),
+                    ),
+                })
+                .collect(),
+        ),
+        global: Reference::new(state_ref(&ir.global.reference)),
+        states: Cow::Owned(
+            ir.states
+                .enumerate()
+                .map(|(s, state)| StateInfo {
+                    reference: Reference::new(state_ref(ir.state_reference(s))),
+                    prompts: u32::try_from(state.prompts.len()).unwrap_or(u32::MAX),
+                    otherwise: handler(state.otherwise),
+                })
+                .collect(),
+        ),
+        blocks: Cow::Owned(
+            ir.blocks
+                .iter()
+                .map(|b| match b.kind {
+                    BlockKind::Wait(s) => BlockInfo::Waits(s.get()),
+                    _ => BlockInfo::Other(state_ref(&b.reference)),
+                })
+                .collect(),
+        ),
+        handlers: Cow::Owned(ir.handlers.iter().map(|h| h.action.goto.get()).collect()),
+        global_else: handler(ir.global.otherwise),
+        ending: handler(ir.global.ending),
+        variables: Cow::Owned(
+            ir.variables
+                .iter()
+                .map(|v| {
+                    let lifetime = match v.lifetime {
+                        Lifetime::Session => flowc_runtime::Lifetime::Session,
+                        Lifetime::User => flowc_runtime::Lifetime::User,
+                    };
+                    VariableInfo::new(v.name.clone(), lifetime, v.default.clone())
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -50,128 +99,36 @@ pub struct Interpreter<S: Services = NoServices> {
     ir: ir::Flow,
     info: FlowInfo,
     services: S,
-    states: Vec<StateRef>,
-    blocks: Vec<StateRef>,
-    /// Every handler's action: state handlers, elses and DTMF, then the global ones.
-    actions: Vec<ir::Action>,
-    local: Vec<HashMap<String, HandlerIx>>,
-    local_else: Vec<Option<HandlerIx>>,
-    dtmf: Vec<Vec<(Pattern, HandlerIx)>>,
+    patterns: Patterns,
+    /// Per state: the handler of each intent it handles.
+    local: IdVec<StateId, HashMap<String, HandlerIx>>,
+    /// The handler of each global intent.
     global: HashMap<String, HandlerIx>,
-    global_else: Option<HandlerIx>,
-    ending: Option<HandlerIx>,
-    patterns: HashMap<String, Pattern>,
-    user_vars: Vec<usize>,
 }
 
 impl<S: Services> Interpreter<S> {
     /// An interpreter of `ir` calling `services`.
     pub fn new(ir: ir::Flow, services: S) -> Self {
-        let states: Vec<StateRef> = ir
-            .states
-            .iter()
-            .map(|s| StateRef::new(s.id.clone(), s.name.clone(), s.dialog_name.clone()))
-            .collect();
-        let blocks = ir
-            .blocks
-            .iter()
-            .map(|b| match b.kind {
-                BlockKind::Wait(s) => states[s].clone(),
-                _ => {
-                    let dialog = &ir.dialogs[b.dialog].name;
-                    StateRef::new(
-                        derived_state_id(&ir.name, dialog, &b.key),
-                        b.name.clone(),
-                        dialog.clone(),
-                    )
-                }
-            })
-            .collect();
-        let mut actions = Vec::new();
-        let mut add = |a: &ir::Action| {
-            actions.push(a.clone());
-            (actions.len() - 1) as HandlerIx
+        let handlers = |list: &[(String, HandlerId)]| -> HashMap<String, HandlerIx> {
+            list.iter().map(|(i, h)| (i.clone(), h.get())).collect()
         };
-        let mut local = Vec::with_capacity(ir.states.len());
-        let mut local_else = Vec::with_capacity(ir.states.len());
-        let mut dtmf = Vec::with_capacity(ir.states.len());
-        for state in &ir.states {
-            let mut map = HashMap::new();
-            for (intent, action) in &state.handlers {
-                let h = add(action);
-                map.entry(intent.clone()).or_insert(h);
-            }
-            local.push(map);
-            local_else.push(state.otherwise.as_ref().map(&mut add));
-            dtmf.push(
-                state
-                    .dtmf
-                    .iter()
-                    // Patterns were checked by the analyzer; one that still fails never matches.
-                    .filter_map(|(p, a)| Pattern::parse(p).ok().map(|p| (p, add(a))))
-                    .collect(),
-            );
-        }
-        let mut global = HashMap::new();
-        for (intent, action) in &ir.global.handlers {
-            let h = add(action);
-            global.entry(intent.clone()).or_insert(h);
-        }
-        let global_else = ir.global.otherwise.as_ref().map(&mut add);
-        let ending = ir.global.ending.as_ref().map(&mut add);
-        let mut patterns = HashMap::new();
-        patterns::collect_patterns(&ir, &mut patterns);
-        let info = FlowInfo {
-            name: ir.name.clone().into(),
-            release: ir.release.clone().into(),
-            phone: ir.supports(Platform::Phone),
-            chat: ir.supports(Platform::Chat),
-            language: ir.language.clone().map(Cow::Owned),
-            stt_type: ir.stt.kind.clone().into(),
-            stt_id: ir.stt.id.clone().into(),
-            no_input_limit: ir.no_input_limit,
-            on_error: ir.global.on_error.map(|b| b as BlockIx),
-            global_state: StateRef::new(ir::GLOBAL_STATE_ID, ir.global.name.clone(), "main"),
-            intents: Cow::Owned(
-                ir.intents
-                    .iter()
-                    .map(|i| IntentSamples {
-                        name: i.name.clone().into(),
-                        utterances: Cow::Owned(
-                            i.utterances.iter().map(|u| Cow::Owned(u.clone())).collect(),
-                        ),
-                    })
-                    .collect(),
-            ),
-        };
-        let user_vars = ir
-            .variables
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.lifetime == Lifetime::User)
-            .map(|(i, _)| i)
-            .collect();
         Interpreter {
-            ir,
-            info,
+            info: info(&ir),
+            patterns: Patterns::compile(&ir.patterns),
+            local: ir.states.iter().map(|s| handlers(&s.intents)).collect(),
+            global: handlers(&ir.global.intents),
             services,
-            states,
-            blocks,
-            actions,
-            local,
-            local_else,
-            dtmf,
-            global,
-            global_else,
-            ending,
-            patterns,
-            user_vars,
+            ir,
         }
     }
 
     /// The flow being played.
     pub fn ir(&self) -> &ir::Flow {
         &self.ir
+    }
+
+    fn state(&self, state: StateIx) -> Option<&ir::State> {
+        self.ir.states.get(StateId::new(state as usize))
     }
 
     /// The HTTP endpoints the flow declares, for `flowc_runtime::HttpServices`.
@@ -184,75 +141,9 @@ impl<S: Services> Interpreter<S> {
         &self.services
     }
 
-    fn eval<'s>(&self, expr: &Expr, scope: &'s Env<'_>) -> Cow<'s, str> {
-        match expr {
-            Expr::Var(v) => Cow::Borrowed(scope.vars.get(*v).map(String::as_str).unwrap_or("")),
-            Expr::Slot(name) => scope.input.slot(name),
-            Expr::Context(field) => scope.context.get(*field),
-            Expr::IntentName => Cow::Borrowed(scope.input.intent),
-            Expr::Dtmf => Cow::Borrowed(scope.input.dtmf),
-            Expr::Str(s) | Expr::Num(s) => Cow::Owned(s.clone()),
-            Expr::Bool(b) => Cow::Borrowed(value::bool_text(*b)),
-            Expr::Not(inner) => {
-                Cow::Borrowed(value::bool_text(!value::truthy(&self.eval(inner, scope))))
-            }
-            Expr::Binary(op, a, b) => {
-                Cow::Borrowed(value::bool_text(self.binary(*op, a, b, scope)))
-            }
-            Expr::Call(f, args) => {
-                let arg = |i: usize| {
-                    args.get(i)
-                        .map(|a| self.eval(a, scope))
-                        .unwrap_or(Cow::Borrowed(""))
-                };
-                let result = match f {
-                    Function::Empty => value::is_empty(&arg(0)),
-                    Function::Contains => value::contains(&arg(0), &arg(1)),
-                    Function::Matches => match args.get(1) {
-                        Some(Expr::Str(p)) => self
-                            .patterns
-                            .get(p)
-                            .is_some_and(|p| value::matches(&arg(0), p)),
-                        _ => false,
-                    },
-                };
-                Cow::Borrowed(value::bool_text(result))
-            }
-        }
-    }
-
-    fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, scope: &Env<'_>) -> bool {
-        use std::cmp::Ordering::*;
-        match op {
-            BinaryOp::And => {
-                value::truthy(&self.eval(a, scope)) && value::truthy(&self.eval(b, scope))
-            }
-            BinaryOp::Or => {
-                value::truthy(&self.eval(a, scope)) || value::truthy(&self.eval(b, scope))
-            }
-            _ => {
-                let ordering = value::compare(&self.eval(a, scope), &self.eval(b, scope));
-                match op {
-                    BinaryOp::Eq => ordering == Equal,
-                    BinaryOp::Ne => ordering != Equal,
-                    BinaryOp::Lt => ordering == Less,
-                    BinaryOp::Le => ordering != Greater,
-                    BinaryOp::Gt => ordering == Greater,
-                    _ => ordering != Less,
-                }
-            }
-        }
-    }
-
-    fn render(&self, template: &Template, scope: &Env<'_>) -> String {
-        let ssml = template.prompt && scope.context.prompts_are_ssml();
+    fn render(&self, template: &Template, env: &Env<'_>) -> String {
         let mut out = String::new();
-        for part in &template.parts {
-            match part {
-                Part::Text(t) => out.push_str(t),
-                Part::Expr(e) => value::push_value(&mut out, &self.eval(e, scope), ssml),
-            }
-        }
+        eval::render(template, env, &self.patterns, &mut out);
         out
     }
 
@@ -263,10 +154,10 @@ impl<S: Services> Interpreter<S> {
         }
     }
 
-    fn assign(&self, assignments: &[(usize, Template)], scope: &mut Scope<'_, Vec<String>>) {
+    fn assign(&self, assignments: &[(ir::VarId, Template)], scope: &mut Scope<'_, Vec<String>>) {
         for (var, template) in assignments {
             let value = self.render(template, &Env::of_scope(scope));
-            if let Some(slot) = scope.vars.get_mut(*var) {
+            if let Some(slot) = scope.vars.get_mut(var.index()) {
                 *slot = value;
             }
         }
@@ -275,20 +166,20 @@ impl<S: Services> Interpreter<S> {
     fn service(
         &self,
         block: &ir::Block,
-        service: usize,
-        branches: &[usize],
-        error: Option<usize>,
+        service: ir::ServiceId,
+        branches: &[BlockId],
+        error: Option<BlockId>,
         scope: &mut Scope<'_, Vec<String>>,
     ) -> ServiceResult {
         let decl = &self.ir.services[service];
-        let route = error.map(|b| b as BlockIx);
+        let route = error.map(BlockId::get);
         let inputs: Vec<(&str, &str)> = decl
             .inputs
             .iter()
             .map(|&v| {
                 (
                     self.ir.variables[v].name.as_str(),
-                    scope.vars.get(v).map(String::as_str).unwrap_or(""),
+                    scope.vars.get(v.index()).map_or("", String::as_str),
                 )
             })
             .collect();
@@ -299,9 +190,14 @@ impl<S: Services> Interpreter<S> {
         };
         let reply = match self.services.call(&decl.name, &inputs, scope.context) {
             Ok(reply) => reply,
-            Err(error) => return failed(error),
+            Err(e) => return failed(e),
         };
-        let Some(index) = decl.branches.iter().position(|b| *b == reply.branch) else {
+        let Some(next) = decl
+            .branches
+            .iter()
+            .position(|b| *b == reply.branch)
+            .and_then(|i| branches.get(i))
+        else {
             return failed(flowc_runtime::__private::unknown_branch(
                 &decl.name,
                 &reply.branch,
@@ -312,13 +208,13 @@ impl<S: Services> Interpreter<S> {
                 .outputs
                 .iter()
                 .find(|&&v| self.ir.variables[v].name == name)
-                && let Some(slot) = scope.vars.get_mut(var)
+                && let Some(slot) = scope.vars.get_mut(var.index())
             {
                 *slot = value;
             }
         }
         ServiceResult::Answered {
-            next: branches[index] as BlockIx,
+            next: next.get(),
             status: Cow::Borrowed("ok"),
         }
     }
@@ -360,51 +256,12 @@ impl<S: Services> Flow for Interpreter<S> {
             .collect()
     }
 
-    fn reset_session(&self, vars: &mut Vec<String>) {
-        for (slot, decl) in vars.iter_mut().zip(&self.ir.variables) {
-            if decl.lifetime == Lifetime::Session {
-                slot.clone_from(&decl.default);
-            }
-        }
+    fn values(&self, vars: &Vec<String>, mut each: impl FnMut(&str)) {
+        vars.iter().for_each(|v| each(v));
     }
 
-    fn write_variables(&self, vars: &Vec<String>, out: &mut Vec<Variable>) {
-        out.extend(
-            self.ir
-                .variables
-                .iter()
-                .zip(vars)
-                .map(|(decl, value)| Variable::new(decl.name.clone(), value.clone())),
-        );
-    }
-
-    fn save_user(&self, vars: &Vec<String>, out: &mut Vec<String>) {
-        out.resize(self.user_vars.len(), String::new());
-        for (slot, &i) in out.iter_mut().zip(&self.user_vars) {
-            slot.clone_from(&vars[i]);
-        }
-    }
-
-    fn load_user(&self, vars: &mut Vec<String>, saved: &[String]) {
-        for (&i, value) in self.user_vars.iter().zip(saved) {
-            vars[i].clone_from(value);
-        }
-    }
-
-    fn has_user_vars(&self) -> bool {
-        !self.user_vars.is_empty()
-    }
-
-    fn state(&self, state: StateIx) -> &StateRef {
-        &self.states[state as usize]
-    }
-
-    fn block(&self, block: BlockIx) -> &StateRef {
-        &self.blocks[block as usize]
-    }
-
-    fn prompt_count(&self, state: StateIx) -> u32 {
-        self.ir.states[state as usize].prompts.len() as u32
+    fn values_mut(&self, vars: &mut Vec<String>, each: impl FnMut(&mut String)) {
+        vars.iter_mut().for_each(each);
     }
 
     fn write_prompt(
@@ -414,8 +271,11 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) {
-        if let Some(t) = self.ir.states[state as usize].prompts.get(index as usize) {
-            out.push_str(&self.render(t, &Env::of_view(scope)));
+        if let Some(t) = self
+            .state(state)
+            .and_then(|s| s.prompts.get(index as usize))
+        {
+            eval::render(t, &Env::of_view(scope), &self.patterns, out);
         }
     }
 
@@ -425,9 +285,9 @@ impl<S: Services> Flow for Interpreter<S> {
         scope: &View<'_, Vec<String>>,
         out: &mut String,
     ) -> bool {
-        match &self.ir.states[state as usize].reprompt {
+        match self.state(state).and_then(|s| s.reprompt.as_ref()) {
             Some(t) => {
-                out.push_str(&self.render(t, &Env::of_view(scope)));
+                eval::render(t, &Env::of_view(scope), &self.patterns, out);
                 true
             }
             None => false,
@@ -435,43 +295,36 @@ impl<S: Services> Flow for Interpreter<S> {
     }
 
     fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx> {
-        self.local[state as usize].get(intent).copied()
+        self.local[StateId::new(state as usize)]
+            .get(intent)
+            .copied()
     }
 
     fn local_dtmf(&self, state: StateIx, digits: &str) -> Option<HandlerIx> {
-        self.dtmf[state as usize]
+        self.ir.states[StateId::new(state as usize)]
+            .dtmf
             .iter()
-            .find(|(p, _)| p.is_match(digits))
-            .map(|(_, h)| *h)
-    }
-
-    fn local_else(&self, state: StateIx) -> Option<HandlerIx> {
-        self.local_else[state as usize]
+            .find(|(p, _)| self.patterns.matches(*p, digits))
+            .map(|(_, h)| h.get())
     }
 
     fn global_intent(&self, intent: &str) -> Option<HandlerIx> {
         self.global.get(intent).copied()
     }
 
-    fn global_else(&self) -> Option<HandlerIx> {
-        self.global_else
-    }
-
-    fn ending(&self) -> Option<HandlerIx> {
-        self.ending
-    }
-
-    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Vec<String>>) -> BlockIx {
-        let action = &self.actions[handler as usize];
-        self.say(&action.say, scope);
-        self.assign(&action.set, scope);
-        action.goto as BlockIx
+    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Vec<String>>) {
+        if let Some(h) = self.ir.handlers.get(HandlerId::new(handler as usize)) {
+            self.say(&h.action.say, scope);
+            self.assign(&h.action.set, scope);
+        }
     }
 
     fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Vec<String>>) -> Step {
-        let b = &self.ir.blocks[block as usize];
+        let Some(b) = self.ir.blocks.get(BlockId::new(block as usize)) else {
+            return Step::NoSuchBlock;
+        };
         match &b.kind {
-            BlockKind::Wait(s) => Step::Wait(*s as StateIx),
+            BlockKind::Wait(s) => Step::Wait(s.get()),
             BlockKind::End { say } => {
                 self.say(say, scope);
                 Step::End
@@ -482,25 +335,26 @@ impl<S: Services> Flow for Interpreter<S> {
                 error,
             } => Step::Service(self.service(b, *service, branches, *error, scope)),
             BlockKind::Condition { arms, otherwise } => {
+                let env = Env::of_scope(scope);
                 let next = arms
                     .iter()
-                    .find(|(e, _)| value::truthy(&self.eval(e, &Env::of_scope(scope))))
-                    .map(|(_, t)| *t)
-                    .unwrap_or(*otherwise);
-                Step::Next(next as BlockIx)
+                    .find(|(e, _)| eval::holds(e, &env, &self.patterns))
+                    .map_or(*otherwise, |(_, t)| *t);
+                Step::Next(next.get())
             }
             BlockKind::Set { assignments, next } => {
                 self.assign(assignments, scope);
-                Step::Next(*next as BlockIx)
+                Step::Next(next.get())
             }
             BlockKind::Call {
-                dialog,
+                entry,
                 success,
                 failure,
+                ..
             } => Step::Call {
-                entry: self.ir.dialogs[*dialog].entry as BlockIx,
-                success: success.map(|b| b as BlockIx),
-                failure: failure.map(|b| b as BlockIx),
+                entry: entry.get(),
+                success: success.map(BlockId::get),
+                failure: failure.map(BlockId::get),
             },
             BlockKind::Exit(outcome) => Step::Exit(match outcome {
                 crate::ast::Outcome::Success => Outcome::Success,

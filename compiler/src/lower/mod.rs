@@ -1,16 +1,23 @@
-//! Lowers a checked AST into the [`ir`]: numbers dialogs, blocks and states, resolves every name, and fixes
-//! state ids (T15: `STATE.base` for the start block, the explicit `id:`, or a UUID v5 of flow, dialog and
-//! block name, so ids survive reordering and only change when a block is renamed).
+//! Lowers a resolved AST into the [`ir`]: numbers dialogs, blocks, states, handlers and patterns, resolves
+//! every name through the tables analysis built, and fixes every analytics reference (T15: `STATE.base` for
+//! the start block, the explicit `id:`, or a UUID v5 of flow, dialog and block name, so ids survive
+//! reordering and only change when a block is renamed).
+//!
+//! Lowering a flow analysis found free of errors cannot fail. Should it meet a name it cannot resolve all
+//! the same, that is a bug of the checker or of lowering: an internal error ([`Code::Internal`]), never a
+//! code that blames the flow.
+
+mod blocks;
+mod exprs;
 
 use foldhash::{HashMap, HashMapExt};
 
 use uuid::Uuid;
 
-use crate::analyze::{BlockRef, Symbols};
-use crate::ast::{self, BlockKind as Kind, END_CONVERSATION_INTENT, Outcome};
+use crate::analyze::{BlockRef, Resolved, Symbols};
+use crate::ast::{self, BlockKind as Kind};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::expr::{self, ExprKind, TemplatePart};
-use crate::ir::{self, BlockId, START_STATE_ID};
+use crate::ir::{self, BlockId, DialogId, IdVec, StateId, VarId};
 
 /// The namespace of derived state ids. Changing it would change every derived id: never do.
 const STATE_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2d7e_8a4b_4c0e_9d3f_5b2a_7e6c_1f08);
@@ -24,66 +31,78 @@ pub fn derived_state_id(flow: &str, dialog: &str, block: &str) -> String {
     .to_string()
 }
 
-/// Lowers a flow that analysis found free of errors.
-///
-/// Fails only if the flow still has an unresolved name, i.e. when called on a flow with errors.
-pub fn lower(flow: &ast::Flow) -> Result<ir::Flow, Diagnostic> {
-    let mut scratch = Vec::new();
-    let symbols = Symbols::build(flow, &mut scratch);
-    let mut lowering = Lowering::new(flow, &symbols)?;
-    lowering.run()
+/// Lowers a flow analysis found free of errors. Fails only with an internal error ([`Code::Internal`]).
+pub fn lower(resolved: &Resolved<'_>) -> Result<ir::Flow, Diagnostic> {
+    Lowering::new(resolved)?.run()
+}
+
+/// The internal error of lowering: `what` could not be resolved in a flow that passed the checks.
+fn internal(flow: &ast::Flow, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::Internal,
+        flow.name.span,
+        format!(
+            "internal compiler error: {what} could not be resolved while lowering a flow that passed the checks"
+        ),
+    )
+    .with_label("flowc failed here, not the flow")
+    .with_help("this is a bug in flowc: please report it with this flow file")
 }
 
 struct Lowering<'a, 'f> {
     flow: &'f ast::Flow,
     symbols: &'a Symbols<'f>,
-    /// AST dialog index → IR dialog index.
-    dialog_ids: Vec<usize>,
+    /// AST dialog index → IR dialog.
+    dialog_ids: Vec<DialogId>,
+    /// AST dialog index in IR order (`main` first).
+    dialog_order: Vec<usize>,
     /// AST block → IR block.
     block_ids: HashMap<BlockRef, BlockId>,
     /// IR block → AST block.
     order: Vec<BlockRef>,
     /// AST block → IR state.
-    state_ids: HashMap<BlockRef, usize>,
+    state_ids: HashMap<BlockRef, StateId>,
     /// IR state → AST block.
     states: Vec<BlockRef>,
-}
-
-fn unresolved(flow: &ast::Flow, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::UnknownTarget,
-        flow.name.span,
-        format!("internal: {what} could not be resolved while lowering"),
-    )
-    .with_help("run `flowc check` and fix its errors first")
+    /// The handlers numbered so far.
+    handlers: IdVec<ir::HandlerId, ir::Handler>,
+    /// The patterns interned so far, and where each is.
+    patterns: IdVec<ir::PatternId, String>,
+    pattern_ids: HashMap<&'f str, ir::PatternId>,
 }
 
 impl<'a, 'f> Lowering<'a, 'f> {
-    fn new(flow: &'f ast::Flow, symbols: &'a Symbols<'f>) -> Result<Self, Diagnostic> {
+    /// Numbers dialogs (`main` first), blocks and states (the start block first).
+    fn new(resolved: &'a Resolved<'f>) -> Result<Self, Diagnostic> {
+        let (flow, symbols) = (resolved.flow, &resolved.symbols);
         let main = symbols
             .main
-            .ok_or_else(|| unresolved(flow, "the main dialog"))?;
+            .ok_or_else(|| internal(flow, "the main dialog"))?;
         let start = symbols
             .start
-            .ok_or_else(|| unresolved(flow, "the start block"))?;
+            .ok_or_else(|| internal(flow, "the start block"))?;
         let dialog_order: Vec<usize> = std::iter::once(main)
             .chain((0..flow.dialogs.len()).filter(|d| *d != main))
             .collect();
-        let mut dialog_ids = vec![0; flow.dialogs.len()];
+        let mut dialog_ids = vec![DialogId::new(0); flow.dialogs.len()];
         for (ir, &d) in dialog_order.iter().enumerate() {
-            dialog_ids[d] = ir;
+            dialog_ids[d] = DialogId::new(ir);
         }
         let mut lowering = Lowering {
             flow,
             symbols,
             dialog_ids,
+            dialog_order,
             block_ids: HashMap::new(),
             order: Vec::new(),
             state_ids: HashMap::new(),
             states: vec![start],
+            handlers: IdVec::new(),
+            patterns: IdVec::new(),
+            pattern_ids: HashMap::new(),
         };
-        lowering.state_ids.insert(start, 0);
-        for &d in &dialog_order {
+        lowering.state_ids.insert(start, StateId::START);
+        for &d in &lowering.dialog_order {
             for (b, block) in flow.dialogs[d].blocks.iter().enumerate() {
                 if matches!(block.kind, Kind::Global(_) | Kind::Note { .. }) {
                     continue;
@@ -92,10 +111,14 @@ impl<'a, 'f> Lowering<'a, 'f> {
                     dialog: d,
                     block: b,
                 };
-                lowering.block_ids.insert(at, lowering.order.len());
+                lowering
+                    .block_ids
+                    .insert(at, BlockId::new(lowering.order.len()));
                 lowering.order.push(at);
                 if matches!(block.kind, Kind::State(_)) {
-                    lowering.state_ids.insert(at, lowering.states.len());
+                    lowering
+                        .state_ids
+                        .insert(at, StateId::new(lowering.states.len()));
                     lowering.states.push(at);
                 }
             }
@@ -103,44 +126,38 @@ impl<'a, 'f> Lowering<'a, 'f> {
         Ok(lowering)
     }
 
-    fn run(&mut self) -> Result<ir::Flow, Diagnostic> {
+    fn run(mut self) -> Result<ir::Flow, Diagnostic> {
         let flow = self.flow;
-        let main = self
-            .symbols
-            .main
-            .ok_or_else(|| unresolved(flow, "the main dialog"))?;
-        let mut dialogs = vec![None; flow.dialogs.len()];
-        for (d, dialog) in flow.dialogs.iter().enumerate() {
-            let entry = if d == main {
-                self.block(
-                    self.symbols
-                        .start
-                        .ok_or_else(|| unresolved(flow, "the start block"))?,
-                )?
-            } else {
-                let entry = dialog
-                    .entry
-                    .as_ref()
-                    .ok_or_else(|| unresolved(flow, "a subdialog entry"))?;
-                self.target(d, entry)?
-            };
-            dialogs[self.dialog_ids[d]] = Some(ir::Dialog {
-                name: dialog.name.text.clone(),
-                entry,
-            });
-        }
+        let dialogs = self
+            .dialog_order
+            .clone()
+            .into_iter()
+            .map(|d| {
+                Ok(ir::Dialog {
+                    name: flow.dialogs[d].name.text.clone(),
+                    entry: self.entry(d)?,
+                })
+            })
+            .collect::<Result<IdVec<DialogId, _>, Diagnostic>>()?;
         let blocks = self
             .order
             .clone()
             .into_iter()
             .map(|at| self.lower_block(at))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<IdVec<BlockId, _>, _>>()?;
         let states = self
             .states
             .clone()
             .into_iter()
-            .map(|at| self.lower_state(at))
-            .collect::<Result<Vec<_>, _>>()?;
+            .enumerate()
+            .map(|(s, at)| self.lower_state(StateId::new(s), at))
+            .collect::<Result<IdVec<StateId, _>, _>>()?;
+        let global = self.lower_global()?;
+        let services = flow
+            .services
+            .iter()
+            .map(|s| self.service(s))
+            .collect::<Result<_, _>>()?;
         Ok(ir::Flow {
             name: flow.name.text.clone(),
             description: flow.description.clone(),
@@ -175,47 +192,60 @@ impl<'a, 'f> Lowering<'a, 'f> {
                     utterances: i.utterances.clone(),
                 })
                 .collect(),
-            services: flow
-                .services
-                .iter()
-                .map(|s| {
-                    Ok(ir::Service {
-                        name: s.name.text.clone(),
-                        inputs: s
-                            .inputs
-                            .iter()
-                            .map(|n| self.variable(&n.text))
-                            .collect::<Result<_, _>>()?,
-                        outputs: s
-                            .outputs
-                            .iter()
-                            .map(|n| self.variable(&n.text))
-                            .collect::<Result<_, _>>()?,
-                        branches: s.branches.iter().map(|b| b.text.clone()).collect(),
-                        timeout_ms: s.timeout_ms,
-                        http: s.http.as_ref().map(|h| ir::Http {
-                            url: h.url.text.clone(),
-                            timeout_ms: h
-                                .timeout_ms
-                                .or(s.timeout_ms)
-                                .unwrap_or(ast::DEFAULT_HTTP_TIMEOUT_MS),
-                            retries: h.retries.unwrap_or(0),
-                            headers: h
-                                .headers
-                                .iter()
-                                .map(|(k, v)| (k.text.clone(), v.text.clone()))
-                                .collect(),
-                        }),
-                    })
-                })
-                .collect::<Result<_, Diagnostic>>()?,
-            dialogs: dialogs
-                .into_iter()
-                .map(|d| d.ok_or_else(|| unresolved(flow, "a dialog")))
-                .collect::<Result<_, _>>()?,
+            services,
+            dialogs,
             blocks,
             states,
-            global: self.lower_global(main)?,
+            handlers: self.handlers,
+            patterns: self.patterns,
+            global,
+        })
+    }
+
+    /// The first block of AST dialog `d`: the start block of `main`, the `entry:` of a subdialog.
+    fn entry(&self, d: usize) -> Result<BlockId, Diagnostic> {
+        if Some(d) == self.symbols.main {
+            let start = self
+                .symbols
+                .start
+                .ok_or_else(|| internal(self.flow, "the start block"))?;
+            return self.block(start);
+        }
+        let entry = self.flow.dialogs[d]
+            .entry
+            .as_ref()
+            .ok_or_else(|| internal(self.flow, "a subdialog entry"))?;
+        self.target(d, entry)
+    }
+
+    fn service(&self, s: &ast::ServiceDecl) -> Result<ir::Service, Diagnostic> {
+        Ok(ir::Service {
+            name: s.name.text.clone(),
+            inputs: s
+                .inputs
+                .iter()
+                .map(|n| self.variable(&n.text))
+                .collect::<Result<_, _>>()?,
+            outputs: s
+                .outputs
+                .iter()
+                .map(|n| self.variable(&n.text))
+                .collect::<Result<_, _>>()?,
+            branches: s.branches.iter().map(|b| b.text.clone()).collect(),
+            timeout_ms: s.timeout_ms,
+            http: s.http.as_ref().map(|h| ir::Http {
+                url: h.url.text.clone(),
+                timeout_ms: h
+                    .timeout_ms
+                    .or(s.timeout_ms)
+                    .unwrap_or(ast::DEFAULT_HTTP_TIMEOUT_MS),
+                retries: h.retries.unwrap_or(0),
+                headers: h
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.text.clone(), v.text.clone()))
+                    .collect(),
+            }),
         })
     }
 
@@ -223,285 +253,23 @@ impl<'a, 'f> Lowering<'a, 'f> {
         self.block_ids
             .get(&at)
             .copied()
-            .ok_or_else(|| unresolved(self.flow, "a block"))
+            .ok_or_else(|| internal(self.flow, "a block"))
     }
 
     fn target(&self, dialog: usize, name: &ast::Name) -> Result<BlockId, Diagnostic> {
         let at = self
             .symbols
             .lookup(dialog, name.as_str())
-            .ok_or_else(|| unresolved(self.flow, &format!("target `{}`", name.text)))?;
+            .ok_or_else(|| internal(self.flow, &format!("target `{}`", name.text)))?;
         self.block(at)
     }
 
-    fn variable(&self, name: &str) -> Result<usize, Diagnostic> {
+    fn variable(&self, name: &str) -> Result<VarId, Diagnostic> {
         self.symbols
             .variables
             .get(name)
-            .copied()
-            .ok_or_else(|| unresolved(self.flow, &format!("variable `{name}`")))
-    }
-
-    fn lower_block(&self, at: BlockRef) -> Result<ir::Block, Diagnostic> {
-        let block = self.symbols.block(self.flow, at);
-        let d = at.dialog;
-        let kind = match &block.kind {
-            Kind::Start(_) | Kind::State(_) => ir::BlockKind::Wait(
-                *self
-                    .state_ids
-                    .get(&at)
-                    .ok_or_else(|| unresolved(self.flow, "a state"))?,
-            ),
-            Kind::End { say } => ir::BlockKind::End {
-                say: self.optional_prompt(say)?,
-            },
-            Kind::Back { say } => ir::BlockKind::Back {
-                say: self.optional_prompt(say)?,
-            },
-            Kind::Service { service, on } => {
-                let index = *self
-                    .symbols
-                    .services
-                    .get(service.as_str())
-                    .ok_or_else(|| unresolved(self.flow, "a service"))?;
-                let decl = &self.flow.services[index];
-                let branch_target =
-                    |name: &str| on.iter().find(|(b, _)| b.text == name).map(|(_, t)| t);
-                let branches = decl
-                    .branches
-                    .iter()
-                    .map(|b| {
-                        let t = branch_target(&b.text)
-                            .ok_or_else(|| unresolved(self.flow, "a branch"))?;
-                        self.target(d, t)
-                    })
-                    .collect::<Result<_, _>>()?;
-                let error = branch_target("error")
-                    .map(|t| self.target(d, t))
-                    .transpose()?;
-                ir::BlockKind::Service {
-                    service: index,
-                    branches,
-                    error,
-                }
-            }
-            Kind::Condition { arms, otherwise } => ir::BlockKind::Condition {
-                arms: arms
-                    .iter()
-                    .map(|arm| Ok((self.expr(&arm.when)?, self.target(d, &arm.goto)?)))
-                    .collect::<Result<_, Diagnostic>>()?,
-                otherwise: self.target(
-                    d,
-                    otherwise
-                        .as_ref()
-                        .ok_or_else(|| unresolved(self.flow, "a condition's else"))?,
-                )?,
-            },
-            Kind::Set { assignments, goto } => ir::BlockKind::Set {
-                assignments: self.assignments(assignments)?,
-                next: self.target(
-                    d,
-                    goto.as_ref()
-                        .ok_or_else(|| unresolved(self.flow, "a set's goto"))?,
-                )?,
-            },
-            Kind::Call { dialog, on } => {
-                let callee = *self
-                    .symbols
-                    .dialogs
-                    .get(dialog.as_str())
-                    .ok_or_else(|| unresolved(self.flow, "a dialog"))?;
-                let outcome = |o: Outcome| {
-                    on.iter()
-                        .find(|(n, _)| n.text == o.as_str())
-                        .map(|(_, t)| self.target(d, t))
-                        .transpose()
-                };
-                ir::BlockKind::Call {
-                    dialog: self.dialog_ids[callee],
-                    success: outcome(Outcome::Success)?,
-                    failure: outcome(Outcome::Failure)?,
-                }
-            }
-            Kind::Exit { outcome } => ir::BlockKind::Exit(*outcome),
-            Kind::Transfer {
-                say,
-                refer_to,
-                headers,
-            } => ir::BlockKind::Transfer {
-                say: self.optional_prompt(say)?,
-                refer_to: self.template(refer_to)?,
-                headers: headers
-                    .iter()
-                    .map(|(n, v)| Ok((n.text.clone(), self.template(v)?)))
-                    .collect::<Result<_, Diagnostic>>()?,
-            },
-            Kind::Global(_) | Kind::Note { .. } => {
-                return Err(unresolved(self.flow, "a global or note block"));
-            }
-        };
-        Ok(ir::Block {
-            key: block.name.text.clone(),
-            name: block.shown_name().to_string(),
-            dialog: self.dialog_ids[d],
-            kind,
-        })
-    }
-
-    fn lower_state(&self, at: BlockRef) -> Result<ir::State, Diagnostic> {
-        let block = self.symbols.block(self.flow, at);
-        let dialog = &self.flow.dialogs[at.dialog];
-        let (Kind::Start(body) | Kind::State(body)) = &block.kind else {
-            return Err(unresolved(self.flow, "a state"));
-        };
-        let id = match (&block.kind, &body.id) {
-            (Kind::Start(_), _) => START_STATE_ID.to_string(),
-            (_, Some(id)) => id.text.clone(),
-            _ => derived_state_id(&self.flow.name.text, &dialog.name.text, &block.name.text),
-        };
-        Ok(ir::State {
-            block: self.block(at)?,
-            id,
-            name: block.shown_name().to_string(),
-            dialog_name: dialog.name.text.clone(),
-            prompts: body
-                .prompts
-                .iter()
-                .map(|t| self.prompt(t))
-                .collect::<Result<_, _>>()?,
-            reprompt: self.optional_prompt(&body.reprompt)?,
-            handlers: body
-                .on
-                .iter()
-                .map(|h| Ok((h.intent.text.clone(), self.action(at.dialog, &h.action)?)))
-                .collect::<Result<_, Diagnostic>>()?,
-            otherwise: body
-                .otherwise
-                .as_ref()
-                .map(|a| self.action(at.dialog, a))
-                .transpose()?,
-            dtmf: body
-                .dtmf
-                .iter()
-                .map(|h| Ok((h.pattern.text.clone(), self.action(at.dialog, &h.action)?)))
-                .collect::<Result<_, Diagnostic>>()?,
-        })
-    }
-
-    fn lower_global(&self, main: usize) -> Result<ir::Global, Diagnostic> {
-        let Some(at) = self.symbols.global else {
-            return Ok(ir::Global {
-                name: "Global Intents".into(),
-                ..ir::Global::default()
-            });
-        };
-        let block = self.symbols.block(self.flow, at);
-        let Kind::Global(body) = &block.kind else {
-            return Err(unresolved(self.flow, "the global block"));
-        };
-        let mut global = ir::Global {
-            name: block.shown_name().to_string(),
-            ..ir::Global::default()
-        };
-        for handler in &body.on {
-            let action = self.action(main, &handler.action)?;
-            if handler.intent.text == END_CONVERSATION_INTENT {
-                global.ending = Some(action);
-            } else {
-                global.handlers.push((handler.intent.text.clone(), action));
-            }
-        }
-        global.otherwise = body
-            .otherwise
-            .as_ref()
-            .map(|a| self.action(main, a))
-            .transpose()?;
-        global.on_error = body
-            .on_error
-            .as_ref()
-            .map(|t| self.target(main, t))
-            .transpose()?;
-        Ok(global)
-    }
-
-    fn action(&self, dialog: usize, action: &ast::Action) -> Result<ir::Action, Diagnostic> {
-        Ok(ir::Action {
-            say: self.optional_prompt(&action.say)?,
-            set: self.assignments(&action.set)?,
-            goto: self.target(
-                dialog,
-                action
-                    .goto
-                    .as_ref()
-                    .ok_or_else(|| unresolved(self.flow, "an action's goto"))?,
-            )?,
-        })
-    }
-
-    fn assignments(
-        &self,
-        assignments: &[ast::Assignment],
-    ) -> Result<Vec<(usize, ir::Template)>, Diagnostic> {
-        assignments
-            .iter()
-            .map(|a| Ok((self.variable(&a.variable.text)?, self.template(&a.value)?)))
-            .collect()
-    }
-
-    /// A `say` or `reprompt`, if there is one.
-    fn optional_prompt(
-        &self,
-        t: &Option<expr::Template>,
-    ) -> Result<Option<ir::Template>, Diagnostic> {
-        t.as_ref().map(|t| self.prompt(t)).transpose()
-    }
-
-    /// Something the bot says: its values are escaped on phone turns.
-    fn prompt(&self, t: &expr::Template) -> Result<ir::Template, Diagnostic> {
-        Ok(ir::Template {
-            prompt: true,
-            ..self.template(t)?
-        })
-    }
-
-    /// Any other template (`set`, `refer_to`, SIP headers): its values are filled in as they are.
-    fn template(&self, t: &expr::Template) -> Result<ir::Template, Diagnostic> {
-        Ok(ir::Template {
-            prompt: false,
-            parts: t
-                .parts
-                .iter()
-                .map(|p| {
-                    Ok(match p {
-                        TemplatePart::Text(s) => ir::Part::Text(s.clone()),
-                        TemplatePart::Expr(e) => ir::Part::Expr(self.expr(e)?),
-                    })
-                })
-                .collect::<Result<_, Diagnostic>>()?,
-        })
-    }
-
-    fn expr(&self, e: &expr::Expr) -> Result<ir::Expr, Diagnostic> {
-        Ok(match &e.kind {
-            ExprKind::Var(name) => ir::Expr::Var(self.variable(name)?),
-            ExprKind::Slot(s) => ir::Expr::Slot(s.clone()),
-            ExprKind::Context(c) => ir::Expr::Context(*c),
-            ExprKind::IntentName => ir::Expr::IntentName,
-            ExprKind::Dtmf => ir::Expr::Dtmf,
-            ExprKind::Str(s) => ir::Expr::Str(s.clone()),
-            ExprKind::Num(n) => ir::Expr::Num(n.clone()),
-            ExprKind::Bool(b) => ir::Expr::Bool(*b),
-            ExprKind::Not(inner) => ir::Expr::Not(Box::new(self.expr(inner)?)),
-            ExprKind::Binary(op, a, b) => {
-                ir::Expr::Binary(*op, Box::new(self.expr(a)?), Box::new(self.expr(b)?))
-            }
-            ExprKind::Call(f, args) => ir::Expr::Call(
-                *f,
-                args.iter()
-                    .map(|a| self.expr(a))
-                    .collect::<Result<_, _>>()?,
-            ),
-        })
+            .map(|&v| VarId::new(v))
+            .ok_or_else(|| internal(self.flow, &format!("variable `{name}`")))
     }
 }
 

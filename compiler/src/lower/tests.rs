@@ -1,6 +1,7 @@
 //! State ids (T15) and lowering, pinned to values computed outside the crate.
 
 use super::*;
+use crate::ir::START_STATE_ID;
 
 #[test]
 fn derived_ids_are_uuid_v5_of_flow_dialog_and_block_in_the_pinned_namespace() {
@@ -60,7 +61,12 @@ fn ids(source: &str) -> Vec<(String, String, String)> {
         .iter()
         .map(|s| {
             let block = &flow.blocks[s.block];
-            (s.dialog_name.clone(), block.key.clone(), s.id.clone())
+            let reference = &block.reference;
+            (
+                reference.dialog.clone(),
+                block.key.clone(),
+                reference.id.clone(),
+            )
         })
         .collect();
     out.sort();
@@ -101,4 +107,104 @@ fn reordering_blocks_and_dialogs_and_inserting_blocks_keeps_every_id() {
         "early".into(),
         derived_state_id("ids", "side", "early")
     )));
+}
+
+#[test]
+fn every_block_and_the_global_block_carry_their_reference() {
+    let (flow, _) = crate::compile_source("ids.yaml", FLOW).unwrap();
+    for block in &flow.blocks {
+        let dialog = &flow.dialogs[block.dialog].name;
+        assert_eq!(&block.reference.dialog, dialog);
+        match block.kind {
+            ir::BlockKind::Wait(_) => {}
+            _ => assert_eq!(
+                block.reference.id,
+                derived_state_id("ids", dialog, &block.key),
+                "{}",
+                block.key
+            ),
+        }
+    }
+    let global = &flow.global.reference;
+    assert_eq!(
+        (
+            global.id.as_str(),
+            global.name.as_str(),
+            global.dialog.as_str()
+        ),
+        (ir::GLOBAL_STATE_ID, "Global Intents", "main")
+    );
+}
+
+#[test]
+fn handlers_and_patterns_are_numbered_once() {
+    let source = "flow: h\nintents:\n  A: []\n  B: []\nvariables:\n  x: session\ndialogs:\n  main:\n    start:\n      say: Hi\n      on: { A: ask, B: ask }\n      dtmf: [{ match: \"[0-9]\", goto: ask }, { match: \"[0-9]{2}\", goto: ask }]\n      else: ask\n    global:\n      on: { PARLOA.EndConversation: bye, B: ask }\n      else: ask\n    blocks:\n      ask:\n        condition:\n          - when: \"matches(x, '[0-9]')\"\n            goto: start\n          - else: bye\n      bye:\n        end: {}\n";
+    let (flow, _) = crate::compile_source("h.yaml", source)
+        .unwrap_or_else(|c| panic!("{}", c.render(crate::render::Style::Plain)));
+    // The state's intents, else and DTMF handlers, then the global intents, else and ending.
+    let triggers: Vec<(ir::Owner, ir::Trigger)> = flow
+        .handlers
+        .iter()
+        .map(|h| (h.owner, h.trigger.clone()))
+        .collect();
+    let start = ir::Owner::State(ir::StateId::START);
+    let (digit, two_digits) = (ir::PatternId::new(0), ir::PatternId::new(1));
+    assert_eq!(
+        triggers,
+        [
+            (start, ir::Trigger::Intent("A".into())),
+            (start, ir::Trigger::Intent("B".into())),
+            (start, ir::Trigger::Else),
+            (start, ir::Trigger::Dtmf(digit)),
+            (start, ir::Trigger::Dtmf(two_digits)),
+            (ir::Owner::Global, ir::Trigger::Intent("B".into())),
+            (ir::Owner::Global, ir::Trigger::Else),
+            (ir::Owner::Global, ir::Trigger::Ending),
+        ]
+    );
+    // The condition's pattern is met first (blocks are lowered before states) and the DTMF handler's
+    // equal pattern is the same entry.
+    assert_eq!(flow.patterns.as_slice(), ["[0-9]", "[0-9]{2}"]);
+    let state = &flow.states[ir::StateId::START];
+    assert_eq!(
+        state.dtmf.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        [digit, two_digits]
+    );
+    let ids =
+        |list: &[(String, ir::HandlerId)]| list.iter().map(|(_, h)| h.index()).collect::<Vec<_>>();
+    assert_eq!(ids(&state.intents), [0, 1]);
+    assert_eq!(state.otherwise.map(ir::HandlerId::index), Some(2));
+    assert_eq!(ids(&flow.global.intents), [5]);
+    assert_eq!(flow.global.ending.map(ir::HandlerId::index), Some(7));
+}
+
+#[test]
+fn a_name_lowering_cannot_resolve_is_an_internal_error_not_the_flows() {
+    // An action without `goto` is a parse error (E004) that analysis does not report again, so analysis
+    // alone resolves the flow; lowering it anyway meets the hole.
+    let source = "flow: hole\nintents:\n  A: []\ndialogs:\n  main:\n    start: { say: Hi, on: { A: { say: Oops } } }\n";
+    let (ast, parse_diagnostics) = crate::parse::parse_flow(source);
+    assert!(parse_diagnostics.iter().any(|d| d.code == Code::MissingKey));
+    let ast = ast.expect("the flow parses");
+    let resolved = Resolved {
+        flow: &ast,
+        symbols: Symbols::build(&ast, &mut Vec::new()),
+    };
+    let error = lower(&resolved).expect_err("the hole is found");
+    assert_eq!(error.code, Code::Internal);
+    assert_eq!(error.code.as_str(), "E999");
+    assert!(
+        error.message.starts_with("internal compiler error: "),
+        "{}",
+        error.message
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("bug in flowc"))
+    );
+    // Through the public pipeline the parse error stops the flow before lowering.
+    let failed = crate::compile_source("hole.yaml", source).expect_err("E004");
+    assert!(failed.diagnostics.iter().all(|d| d.code != Code::Internal));
 }

@@ -180,9 +180,9 @@ fn check_one(reference: &Reference, flow: &ir::Flow, chat: bool) -> Option<Diagn
 fn state_names(flow: &ir::Flow) -> Vec<&str> {
     let mut names = Vec::with_capacity(flow.states.len() * 3);
     for state in &flow.states {
-        names.push(state.name.as_str());
-        names.push(state.id.as_str());
         if let Some(block) = flow.blocks.get(state.block) {
+            names.push(block.reference.name.as_str());
+            names.push(block.reference.id.as_str());
             names.push(block.key.as_str());
         }
     }

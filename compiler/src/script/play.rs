@@ -275,9 +275,8 @@ fn check(
         let by_key = flow
             .blocks
             .iter()
-            .position(|b| b.key == *state)
-            .and_then(|b| flow.state_of(b))
-            .map(|s| flow.states[s].id.as_str());
+            .find(|b| b.key == *state && matches!(b.kind, ir::BlockKind::Wait(_)))
+            .map(|b| b.reference.id.as_str());
         let matches = next.name == state.as_str()
             || next.id == state.as_str()
             || by_key == Some(next.id.as_ref());

@@ -111,7 +111,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             TurnInput::default(),
             buffer,
         );
-        let state = self.flow.state(decided.initial);
+        let state = self.flow.info().state(decided.initial);
         decided.meta.warnings.push(AffectedStep::warning(
             state,
             state,

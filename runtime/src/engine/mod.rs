@@ -7,6 +7,7 @@
 
 mod end;
 mod turn;
+mod vars;
 mod write;
 
 use std::sync::Arc;

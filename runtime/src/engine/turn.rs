@@ -3,7 +3,7 @@
 
 use super::{
     DTMF_INTENT, END_CONVERSATION_INTENT, Engine, FALLBACK_INTENT, NO_INPUT_INTENT, TurnBuffer,
-    WELCOME_INTENT,
+    WELCOME_INTENT, vars,
 };
 use crate::conversation::{Conversation, Frame};
 use crate::flow::{
@@ -104,9 +104,9 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         }
         if !conv.active {
             // A conversation (re)starts: user-lifetime variables come back (T16).
-            if flow.has_user_vars() {
+            if flow.info().has_user_vars() {
                 self.users.get_user(requester, &self.release, |saved| {
-                    flow.load_user(&mut conv.vars, saved)
+                    vars::load_user(flow, &mut conv.vars, saved)
                 });
             }
             conv.active = true;
@@ -178,7 +178,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                 (landing, by, handled, explicit)
             }
             Decision::Unhandled => {
-                let state = flow.state(initial);
+                let state = flow.info().state(initial);
                 meta.warnings.push(AffectedStep::warning(
                     state,
                     state,
@@ -243,8 +243,8 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         let flow = &self.flow;
         // User-lifetime values are kept when the conversation ends (the next one of this requester loads
         // them, T16); during a call the conversation's own copy is the truth, so turns touch no shared store.
-        if decided.ended && flow.has_user_vars() {
-            flow.save_user(&conv.vars, &mut buffer.saved);
+        if decided.ended && flow.info().has_user_vars() {
+            vars::save_user(flow, &conv.vars, &mut buffer.saved);
             let saved = &buffer.saved;
             self.users
                 .with_user(requester, &self.release, Vec::new, |values| {
@@ -252,7 +252,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                 });
         }
         if decided.ended {
-            flow.reset_session(&mut conv.vars);
+            vars::reset_session(flow, &mut conv.vars);
             conv.end();
         } else {
             // Moved back, not copied: the context took them out of the conversation at the turn's start.
@@ -264,6 +264,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
     /// T2 / T4 / T10: which handler takes the turn.
     fn decide(&self, event: &Event<'_>, state: StateIx) -> Decision {
         let flow = &self.flow;
+        let info = flow.info();
         let local = |handler, explicit| Decision::Run {
             handler,
             global: false,
@@ -275,15 +276,15 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             explicit,
         };
         let fallback = || {
-            flow.local_else(state)
+            info.local_else(state)
                 .map(|h| local(h, false))
-                .or_else(|| flow.global_else().map(|h| global(h, false)))
+                .or_else(|| info.global_else.map(|h| global(h, false)))
                 .unwrap_or(Decision::Unhandled)
         };
         match event {
             Event::Start => Decision::Start,
-            Event::End => flow
-                .ending()
+            Event::End => info
+                .ending
                 .map(|h| global(h, true))
                 .unwrap_or(Decision::Hangup),
             Event::Silence => Decision::Silence,
@@ -309,16 +310,24 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         buffer: &mut TurnBuffer,
         meta: &mut Meta,
     ) -> Landing {
-        let target = {
-            let mut scope = Scope {
-                vars: &mut conv.vars,
-                input: &request.input,
-                context: &request.context,
-                said: &mut buffer.said,
-                scratch: &mut buffer.scratch,
-            };
-            self.flow.run_handler(handler, &mut scope)
+        let info = self.flow.info();
+        let Some(target) = info.target(handler) else {
+            meta.errors.push(AffectedStep::error(
+                info.state(initial),
+                info.state(initial),
+                problem::INTERNAL_ERROR,
+                format!("the flow has no handler {handler}: a bug of flowc, please report it"),
+            ));
+            return Landing::Stuck;
         };
+        let mut scope = Scope {
+            vars: &mut conv.vars,
+            input: &request.input,
+            context: &request.context,
+            said: &mut buffer.said,
+            scratch: &mut buffer.scratch,
+        };
+        self.flow.run_handler(handler, &mut scope);
         self.walk(conv, target, initial, request, buffer, meta)
     }
 
@@ -333,6 +342,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         meta: &mut Meta,
     ) -> Landing {
         let flow = &self.flow;
+        let info = flow.info();
         for _ in 0..self.step_budget {
             let step = {
                 let mut scope = Scope {
@@ -374,8 +384,8 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                         Some(next) => next,
                         None => {
                             meta.errors.push(AffectedStep::error(
-                                flow.block(block),
-                                flow.state(initial),
+                                info.block(block),
+                                info.state(initial),
                                 problem::SUBDIALOG_EXIT,
                                 "subdialog exit with nowhere to return to",
                             ));
@@ -400,23 +410,32 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                     route,
                 }) => {
                     meta.errors.push(AffectedStep::error(
-                        flow.block(block),
-                        flow.state(initial),
+                        info.block(block),
+                        info.state(initial),
                         problem::SERVICE_ERROR,
                         message.clone(),
                     ));
                     request.context.last_service_error = message;
                     request.context.last_service_status = status.into_owned();
-                    match route.or(flow.info().on_error) {
+                    match route.or(info.on_error) {
                         Some(next) => next,
                         None => return Landing::Stuck,
                     }
                 }
+                Step::NoSuchBlock => {
+                    meta.errors.push(AffectedStep::error(
+                        info.state(initial),
+                        info.state(initial),
+                        problem::INTERNAL_ERROR,
+                        format!("the flow has no block {block}: a bug of flowc, please report it"),
+                    ));
+                    return Landing::Stuck;
+                }
             };
         }
         meta.errors.push(AffectedStep::error(
-            flow.block(block),
-            flow.state(initial),
+            info.block(block),
+            info.state(initial),
             problem::STEP_BUDGET_EXCEEDED,
             format!(
                 "the turn ran {} blocks without waiting and was stopped",
@@ -434,7 +453,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         request: &Request<'_>,
         buffer: &mut TurnBuffer,
     ) {
-        let index = conv.enter(state, self.flow.prompt_count(state));
+        let index = conv.enter(state, self.flow.info().prompt_count(state));
         self.say_prompt(conv, state, index, request, buffer);
     }
 
@@ -461,7 +480,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                 return;
             }
         }
-        let index = conv.current_prompt(state, self.flow.prompt_count(state));
+        let index = conv.current_prompt(state, self.flow.info().prompt_count(state));
         self.say_prompt(conv, state, index, request, buffer);
     }
 

@@ -1,7 +1,8 @@
 //! Writing a turn's transaction straight into the turn buffer as JSON, byte for byte what serde_json writes
 //! for the same [`Transaction`](crate::Transaction) (tested on every conversation script). Static parts come
-//! pre-escaped — from the engine (release, customSTT) or from generated code (state references, variable
-//! keys) — so a turn writes little more than its dynamic values.
+//! pre-escaped — from the engine (release, customSTT) or from the flow's static description (state
+//! references, variable keys: [`FlowInfo`]) — so a turn writes little more than its dynamic values, and
+//! every flow, generated or interpreted, is written through this one path.
 
 use super::turn::{By, Decided};
 use super::{Engine, TurnBuffer};
@@ -13,7 +14,7 @@ use crate::json;
 use crate::phone::PhoneRequest;
 use crate::privacy::Redact;
 use crate::store::{SessionStore, UserStore};
-use crate::transaction::{Handled, Platform, Variable};
+use crate::transaction::{Handled, Platform};
 
 /// The request a turn answers.
 #[derive(Clone, Copy)]
@@ -164,24 +165,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             out.push(b',');
         }
         out.extend_from_slice(b"\"variables\":");
-        if !self.flow.write_variables_json(&conv.vars, mask, out) {
-            let mut variables: Vec<Variable> = Vec::new();
-            self.flow.write_variables(&conv.vars, &mut variables);
-            out.push(b'[');
-            for (i, v) in variables.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(b"{\"id\":");
-                json::string(out, &v.id);
-                out.extend_from_slice(b",\"name\":");
-                json::string(out, &v.name);
-                out.extend_from_slice(b",\"value\":");
-                json::personal(out, &v.value, mask);
-                out.push(b'}');
-            }
-            out.push(b']');
-        }
+        self.write_variables(out, &conv.vars, mask);
         out.extend_from_slice(match wire.platform() {
             Platform::PhoneV2 => b",\"platform\":\"phoneV2\",",
             Platform::TextchatV2 => b",\"platform\":\"textchatV2\",",
@@ -206,17 +190,34 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
     }
 
     fn write_state(&self, out: &mut Vec<u8>, by: By) {
-        match by {
-            By::Nothing => out.extend_from_slice(EMPTY_STATE),
-            By::Global => match self.flow.global_state_json() {
-                Some(fragment) => out.extend_from_slice(fragment.as_bytes()),
-                None => json::state(out, &self.flow.info().global_state),
-            },
-            By::State(s) => match self.flow.state_json(s) {
-                Some(fragment) => out.extend_from_slice(fragment.as_bytes()),
-                None => json::state(out, self.flow.state(s)),
-            },
-        }
+        let info = self.flow.info();
+        let json = match by {
+            By::Nothing => None,
+            By::Global => Some(&info.global.json),
+            By::State(s) => info.states.get(s as usize).map(|s| &s.reference.json),
+        };
+        out.extend_from_slice(json.map_or(EMPTY_STATE, |j| j.as_bytes()));
+    }
+
+    /// `[{"id":…,"name":…,"value":…},…]`: each variable's key as the description holds it, its value as
+    /// the flow hands it out, masked when `mask` is set.
+    fn write_variables(&self, out: &mut Vec<u8>, vars: &F::Vars, mask: bool) {
+        let mut declared = self.flow.info().variables.iter();
+        out.push(b'[');
+        let mut first = true;
+        self.flow.values(vars, |value| {
+            let Some(variable) = declared.next() else {
+                return;
+            };
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(variable.json_key.as_bytes());
+            json::personal(out, value, mask);
+            out.push(b'}');
+        });
+        out.push(b']');
     }
 
     fn write_phone(

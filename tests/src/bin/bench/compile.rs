@@ -66,10 +66,11 @@ pub fn stages(blocks: usize) -> [f64; 4] {
     let parse = t.elapsed().as_secs_f64() * 1000.0;
     let flow = flow.expect("parses");
     let t = Instant::now();
-    let _ = flowc::analyze::analyze(&flow);
+    let analysis = flowc::analyze::analyze(&flow);
     let analyze = t.elapsed().as_secs_f64() * 1000.0;
+    let resolved = analysis.resolved.expect("checks clean");
     let t = Instant::now();
-    let ir = flowc::lower::lower(&flow).expect("lowers");
+    let ir = flowc::lower::lower(&resolved).expect("lowers");
     let lower = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
     let _ = flowc::codegen::generate(&ir, &flowc::codegen::Settings::default());

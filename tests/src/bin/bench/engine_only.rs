@@ -6,45 +6,43 @@
 //! real turn costs, and `interpreted / engine-only` is an upper bound of `interpreted / generated` that no
 //! code generator can pass while both engines share the runtime.
 
-use flowc_runtime::{
-    BlockIx, Flow, FlowInfo, HandlerIx, Scope, StateIx, StateRef, Step, Variable, View,
-};
+use flowc_runtime::{BlockIx, Flow, FlowInfo, HandlerIx, Scope, StateIx, Step, View};
 
 /// `F` with its decisions replaced by constants.
-pub struct EngineOnly<F>(pub F);
+pub struct EngineOnly<F> {
+    flow: F,
+    /// `F`'s description with its `else`s and ending replaced: every `else` is handler 0, nothing
+    /// handles a hang-up.
+    info: FlowInfo,
+}
+
+impl<F: Flow> EngineOnly<F> {
+    /// `flow` answering every decision at no cost.
+    pub fn new(flow: F) -> Self {
+        let mut info = flow.info().clone();
+        for state in info.states.to_mut() {
+            state.otherwise = Some(0);
+        }
+        info.global_else = None;
+        info.ending = None;
+        EngineOnly { flow, info }
+    }
+}
 
 impl<F: Flow> Flow for EngineOnly<F> {
     type Vars = F::Vars;
 
     fn info(&self) -> &FlowInfo {
-        self.0.info()
+        &self.info
     }
     fn new_vars(&self) -> Self::Vars {
-        self.0.new_vars()
+        self.flow.new_vars()
     }
-    fn reset_session(&self, vars: &mut Self::Vars) {
-        self.0.reset_session(vars)
+    fn values(&self, vars: &Self::Vars, each: impl FnMut(&str)) {
+        self.flow.values(vars, each)
     }
-    fn write_variables(&self, vars: &Self::Vars, out: &mut Vec<Variable>) {
-        self.0.write_variables(vars, out)
-    }
-    fn save_user(&self, vars: &Self::Vars, out: &mut Vec<String>) {
-        self.0.save_user(vars, out)
-    }
-    fn load_user(&self, vars: &mut Self::Vars, saved: &[String]) {
-        self.0.load_user(vars, saved)
-    }
-    fn has_user_vars(&self) -> bool {
-        self.0.has_user_vars()
-    }
-    fn state(&self, state: StateIx) -> &StateRef {
-        self.0.state(state)
-    }
-    fn block(&self, block: BlockIx) -> &StateRef {
-        self.0.block(block)
-    }
-    fn prompt_count(&self, state: StateIx) -> u32 {
-        self.0.prompt_count(state)
+    fn values_mut(&self, vars: &mut Self::Vars, each: impl FnMut(&mut String)) {
+        self.flow.values_mut(vars, each)
     }
     fn write_prompt(
         &self,
@@ -53,7 +51,7 @@ impl<F: Flow> Flow for EngineOnly<F> {
         scope: &View<'_, Self::Vars>,
         out: &mut String,
     ) {
-        self.0.write_prompt(state, index, scope, out)
+        self.flow.write_prompt(state, index, scope, out)
     }
     fn write_reprompt(
         &self,
@@ -61,16 +59,7 @@ impl<F: Flow> Flow for EngineOnly<F> {
         scope: &View<'_, Self::Vars>,
         out: &mut String,
     ) -> bool {
-        self.0.write_reprompt(state, scope, out)
-    }
-    fn state_json(&self, state: StateIx) -> Option<&str> {
-        self.0.state_json(state)
-    }
-    fn global_state_json(&self) -> Option<&str> {
-        self.0.global_state_json()
-    }
-    fn write_variables_json(&self, vars: &Self::Vars, mask: bool, out: &mut Vec<u8>) -> bool {
-        self.0.write_variables_json(vars, mask, out)
+        self.flow.write_reprompt(state, scope, out)
     }
     fn local_intent(&self, _state: StateIx, _intent: &str) -> Option<HandlerIx> {
         Some(0)
@@ -78,21 +67,10 @@ impl<F: Flow> Flow for EngineOnly<F> {
     fn local_dtmf(&self, _state: StateIx, _digits: &str) -> Option<HandlerIx> {
         None
     }
-    fn local_else(&self, _state: StateIx) -> Option<HandlerIx> {
-        Some(0)
-    }
     fn global_intent(&self, _intent: &str) -> Option<HandlerIx> {
         None
     }
-    fn global_else(&self) -> Option<HandlerIx> {
-        None
-    }
-    fn ending(&self) -> Option<HandlerIx> {
-        None
-    }
-    fn run_handler(&self, _handler: HandlerIx, _scope: &mut Scope<'_, Self::Vars>) -> BlockIx {
-        0
-    }
+    fn run_handler(&self, _handler: HandlerIx, _scope: &mut Scope<'_, Self::Vars>) {}
     fn run_block(&self, _block: BlockIx, _scope: &mut Scope<'_, Self::Vars>) -> Step {
         // Always wait in the start state: state 0, where the engine starts every conversation.
         Step::Wait(0)
@@ -108,12 +86,10 @@ mod tests {
 
     #[test]
     fn every_intent_stays_in_the_start_state_with_a_whole_transaction() {
-        let flow = EngineOnly(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
+        let flow = EngineOnly::new(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
             NoServices,
         )));
-        let declared = flow.0.new_vars();
-        let mut listed = Vec::new();
-        flow.0.write_variables(&declared, &mut listed);
+        let declared = flow.info().variables.len();
         let engine = Engine::new(flow).deterministic();
         let (opening, mut cycle) = conversation("dispatch_heavy");
         cycle.push(said("NoSuchIntent", &[]));
@@ -129,7 +105,7 @@ mod tests {
             assert_eq!(tx.intent.next_state.id, "STATE.base");
             assert_eq!(
                 tx.variables.len(),
-                listed.len(),
+                declared,
                 "the flow's variables are written"
             );
             assert_eq!(

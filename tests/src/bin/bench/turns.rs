@@ -124,7 +124,7 @@ pub fn profile(which: &str) {
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "engine-only" => {
-            let engine = engine(EngineOnly(generated()));
+            let engine = engine(EngineOnly::new(generated()));
             play(&|r, b| engine.play_phone(r, b).expect("bench request"));
         }
         "generated" => {
@@ -253,7 +253,7 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "dispatch_heavy",
             dispatch_heavy::Flow::new(flowc_runtime::Dynamic(flowc_runtime::NoServices)),
             Interpreter::new(ir_of("dispatch_heavy.yaml"), flowc_runtime::NoServices),
-            EngineOnly(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
+            EngineOnly::new(dispatch_heavy::Flow::new(flowc_runtime::Dynamic(
                 flowc_runtime::NoServices,
             ))),
         ),
@@ -264,7 +264,7 @@ pub fn measure_all() -> BTreeMap<&'static str, Measured> {
             "parcel_tracking",
             parcel_tracking::Flow::new(ParcelBackend),
             Interpreter::new(ir_of("parcel_tracking.yaml"), DynamicParcelBackend),
-            EngineOnly(parcel_tracking::Flow::new(ParcelBackend)),
+            EngineOnly::new(parcel_tracking::Flow::new(ParcelBackend)),
         ),
     );
     out

@@ -1,20 +1,14 @@
-//! The lowered flow: names resolved to indices, blocks and states numbered, state ids fixed (T15).
-//!
-//! The interpreter walks this directly and the code generator emits Rust from it; both read the same
-//! graph, so they cannot disagree about what a flow means.
+//! The lowered flow: names resolved to typed indices, blocks, states, handlers and patterns numbered, every
+//! analytics reference fixed (T15). Every fact both back ends need is decided here once: the interpreter
+//! walks this directly and the code generator emits Rust from it, and neither derives anything of its own,
+//! so they cannot disagree about what a flow means.
+
+mod ids;
+
+pub use ids::{BlockId, DialogId, HandlerId, Id, IdVec, PatternId, ServiceId, StateId, VarId};
 
 use crate::ast::{Lifetime, Outcome, Platform, Stt};
-
-/// Index into [`Flow::variables`].
-pub type VarId = usize;
-/// Index into [`Flow::blocks`].
-pub type BlockId = usize;
-/// Index into [`Flow::states`].
-pub type StateId = usize;
-/// Index into [`Flow::services`].
-pub type ServiceId = usize;
-/// Index into [`Flow::dialogs`].
-pub type DialogId = usize;
+use crate::expr::{BinaryOp, ContextField};
 
 /// The id of the Start Conversation state.
 pub const START_STATE_ID: &str = "STATE.base";
@@ -39,17 +33,23 @@ pub struct Flow {
     /// Silent turns in a row after which the call ends.
     pub no_input_limit: Option<u32>,
     /// Storage variables in transaction order.
-    pub variables: Vec<Variable>,
-    /// Declared intents.
+    pub variables: IdVec<VarId, Variable>,
+    /// Declared intents with their sample utterances.
     pub intents: Vec<Intent>,
     /// Declared services.
-    pub services: Vec<Service>,
-    /// Dialogs; index 0 is `main`.
-    pub dialogs: Vec<Dialog>,
+    pub services: IdVec<ServiceId, Service>,
+    /// Dialogs; the first is `main`.
+    pub dialogs: IdVec<DialogId, Dialog>,
     /// Every block except notes and the global block.
-    pub blocks: Vec<Block>,
-    /// Every waiting state; index 0 is the Start Conversation block.
-    pub states: Vec<State>,
+    pub blocks: IdVec<BlockId, Block>,
+    /// Every waiting state; the first is the Start Conversation block ([`StateId::START`]).
+    pub states: IdVec<StateId, State>,
+    /// Every handler of every state and of the global block: per state its intents, `else` and DTMF
+    /// handlers, then the global intents, `else` and the custom ending. The one numbering both back ends
+    /// hand the engine.
+    pub handlers: IdVec<HandlerId, Handler>,
+    /// Every DTMF and `matches()` pattern once, checked by the analyzer, in first-use order.
+    pub patterns: IdVec<PatternId, String>,
     /// The Global Intents block.
     pub global: Global,
 }
@@ -113,15 +113,26 @@ pub struct Dialog {
     pub entry: BlockId,
 }
 
+/// What analytics report for a block or state: `{id, name, dialogName}` of transactions and affected steps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reference {
+    /// The id: `STATE.base`, `STATE.global`, an explicit `id:`, or the UUID v5 of flow, dialog and block.
+    pub id: String,
+    /// The display name (`name:`, or the block key).
+    pub name: String,
+    /// The name of the dialog it belongs to.
+    pub dialog: String,
+}
+
 /// A block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     /// The YAML key.
     pub key: String,
-    /// The display name.
-    pub name: String,
     /// The dialog it belongs to.
     pub dialog: DialogId,
+    /// Its analytics reference; a waiting block's is its state's.
+    pub reference: Reference,
     /// What it does.
     pub kind: BlockKind,
 }
@@ -163,6 +174,8 @@ pub enum BlockKind {
     Call {
         /// The subdialog.
         dialog: DialogId,
+        /// The subdialog's entry block.
+        entry: BlockId,
         /// Target after `exit: success`.
         success: Option<BlockId>,
         /// Target after `exit: failure`.
@@ -186,42 +199,69 @@ pub enum BlockKind {
     },
 }
 
-/// A waiting state.
+/// A waiting state. Its analytics reference is its block's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// Its block.
     pub block: BlockId,
-    /// Its analytics id (`STATE.base`, explicit, or UUID v5).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Name of its dialog.
-    pub dialog_name: String,
     /// Prompts; more than one rotate on re-entry.
     pub prompts: Vec<Template>,
     /// Reprompt.
     pub reprompt: Option<Template>,
-    /// Local intent handlers.
-    pub handlers: Vec<(String, Action)>,
+    /// The handler of each intent the state handles (one per intent).
+    pub intents: Vec<(String, HandlerId)>,
     /// Local else.
-    pub otherwise: Option<Action>,
-    /// DTMF handlers: pattern and action.
-    pub dtmf: Vec<(String, Action)>,
+    pub otherwise: Option<HandlerId>,
+    /// DTMF handlers in order: the first whose pattern matches the digits wins.
+    pub dtmf: Vec<(PatternId, HandlerId)>,
 }
 
 /// The Global Intents block.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Global {
-    /// Display name.
-    pub name: String,
-    /// Global intent handlers, `PARLOA.EndConversation` excluded.
-    pub handlers: Vec<(String, Action)>,
-    /// The custom ending actions.
-    pub ending: Option<Action>,
+    /// The pseudo-state reported when a global handler fires (`STATE.global`, in `main`).
+    pub reference: Reference,
+    /// The handler of each global intent, `PARLOA.EndConversation` excluded (one per intent).
+    pub intents: Vec<(String, HandlerId)>,
     /// Global else.
-    pub otherwise: Option<Action>,
+    pub otherwise: Option<HandlerId>,
+    /// The custom ending actions (`PARLOA.EndConversation`).
+    pub ending: Option<HandlerId>,
     /// Where failures go.
     pub on_error: Option<BlockId>,
+}
+
+/// One handler: whose it is, what fires it, and what it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handler {
+    /// The state it belongs to, or the global block.
+    pub owner: Owner,
+    /// What fires it.
+    pub trigger: Trigger,
+    /// Its action.
+    pub action: Action,
+}
+
+/// Whose handler it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A state's own handler.
+    State(StateId),
+    /// A handler of the Global Intents block.
+    Global,
+}
+
+/// What fires a handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// An intent.
+    Intent(String),
+    /// Anything nothing else handled.
+    Else,
+    /// Digits matching a pattern.
+    Dtmf(PatternId),
+    /// `PARLOA.EndConversation`: the custom ending actions.
+    Ending,
 }
 
 /// Say, set, go.
@@ -247,6 +287,17 @@ pub struct Template {
     pub prompt: bool,
 }
 
+impl Template {
+    /// The text of a template without values, which reads the same on every turn.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Text(text)] => Some(text),
+            _ => None,
+        }
+    }
+}
+
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
@@ -264,7 +315,7 @@ pub enum Expr {
     /// A slot of the request.
     Slot(String),
     /// A context field.
-    Context(crate::expr::ContextField),
+    Context(ContextField),
     /// The intent name.
     IntentName,
     /// Collected digits.
@@ -278,9 +329,13 @@ pub enum Expr {
     /// Negation.
     Not(Box<Expr>),
     /// Binary operation.
-    Binary(crate::expr::BinaryOp, Box<Expr>, Box<Expr>),
-    /// Function call.
-    Call(crate::expr::Function, Vec<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `empty(x)`.
+    Empty(Box<Expr>),
+    /// `contains(haystack, needle)`.
+    Contains(Box<Expr>, Box<Expr>),
+    /// `matches(x, 'pattern')`, its pattern interned.
+    Matches(Box<Expr>, PatternId),
 }
 
 impl Flow {
@@ -290,6 +345,11 @@ impl Flow {
             BlockKind::Wait(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// A state's analytics reference (its block's).
+    pub fn state_reference(&self, state: StateId) -> &Reference {
+        &self.blocks[self.states[state].block].reference
     }
 
     /// True when the flow runs on `platform`.
