@@ -1,6 +1,17 @@
 //! The state one conversation keeps between turns.
 
 use crate::flow::{BlockIx, StateIx};
+use crate::phone::CallMeta;
+
+/// Who a conversation is with: what flowc needs to end it itself (idle expiry) the way the platform would
+/// have, with a HANGUP or a quit of the same call or chat.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Peer {
+    /// A phone call: the callMeta of the request that started it.
+    Phone(CallMeta),
+    /// A chat: its requester.
+    Chat(String),
+}
 
 /// Where a subdialog returns to (T14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +51,9 @@ pub struct Conversation<V> {
     pub(crate) last_service_error: String,
     /// `context.lastServiceCallStatus`.
     pub(crate) last_service_status: String,
+    /// Kept from the request that started the conversation (boxed: most of a conversation's life it is
+    /// not read).
+    pub(crate) peer: Option<Box<Peer>>,
 }
 
 impl<V> Conversation<V> {
@@ -77,6 +91,7 @@ impl<V> Conversation<V> {
             private: false,
             last_service_error: String::new(),
             last_service_status: String::new(),
+            peer: None,
         }
     }
 

@@ -118,8 +118,8 @@ pub use clock::{
 };
 pub use conversation::Conversation;
 pub use engine::{
-    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError,
-    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, WELCOME_INTENT,
+    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError, Expired,
+    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, TurnSummary, WELCOME_INTENT,
 };
 pub use flow::{
     BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Outcome, Said, Scope, ServiceResult, StateIx,
