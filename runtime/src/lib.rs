@@ -98,6 +98,8 @@ mod pattern;
 mod phone;
 mod privacy;
 mod received;
+#[cfg(feature = "server")]
+pub mod server;
 mod services;
 mod sink;
 mod store;
