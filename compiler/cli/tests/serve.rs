@@ -51,9 +51,19 @@ dialogs:
     path
 }
 
+/// A `flowc serve` process, killed if a test fails before it ends.
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `flowc serve ARGS… --listen 127.0.0.1:0`, and the address it says it serves on.
-fn serve(args: &[&str]) -> (Child, SocketAddr, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowc"))
+fn serve(args: &[&str]) -> (Serving, SocketAddr, mpsc::Receiver<String>) {
+    let child = Command::new(env!("CARGO_BIN_EXE_flowc"))
         .arg("serve")
         .args(args)
         .args(["--listen", "127.0.0.1:0"])
@@ -63,8 +73,9 @@ fn serve(args: &[&str]) -> (Child, SocketAddr, mpsc::Receiver<String>) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut child = Serving(child);
     let (lines, said) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
+    let stderr = child.0.stderr.take().unwrap();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if lines.send(line).is_err() {
@@ -85,9 +96,9 @@ fn serve(args: &[&str]) -> (Child, SocketAddr, mpsc::Receiver<String>) {
     }
 }
 
-fn signal(child: &Child, name: &str) {
+fn signal(child: &Serving, name: &str) {
     let status = Command::new("kill")
-        .args([name, &child.id().to_string()])
+        .args([name, &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -170,8 +181,8 @@ fn sigterm_finishes_the_turns_in_flight_flushes_and_exits_0() {
     let (status, body) = in_flight.join().unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Checked."), "{body}");
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    let mut child = child;
+    assert_eq!(child.0.wait().unwrap().code(), Some(0));
     let log: Vec<String> = stderr.try_iter().collect();
     assert!(log.iter().any(|l| l.contains("shutting down")), "{log:?}");
     let lines = std::fs::read_to_string(&out).unwrap();
@@ -212,7 +223,7 @@ fn sigkill_loses_no_transaction_the_server_acknowledged() {
         }
     }
     signal(&child, "-KILL");
-    child.wait().unwrap();
+    child.0.wait().unwrap();
     let mut spooled = Vec::new();
     for entry in std::fs::read_dir(&spool).unwrap() {
         let path = entry.unwrap().path();
