@@ -223,7 +223,7 @@ async fn turn(app: &Arc<App>, request: Request, started: Instant) -> Result<Resp
             "the server is shutting down",
         ));
     };
-    let played = tokio::task::spawn_blocking(move || {
+    let play = move || {
         BUFFER.with(|buffer| {
             let mut buffer = buffer.borrow_mut();
             engine.play_json(platform, &body, &mut buffer)?;
@@ -233,14 +233,18 @@ async fn turn(app: &Arc<App>, request: Request, started: Instant) -> Result<Resp
                 sink_error: buffer.sink_error().map(ToString::to_string),
             })
         })
-    })
-    .await
-    .map_err(|_| {
-        Refusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the turn failed inside the flow",
-        )
-    })?
+    };
+    // The hand-off to the pool is the price of services that block: a few context switches per turn.
+    let played = if app.config.inline_turns {
+        play()
+    } else {
+        tokio::task::spawn_blocking(play).await.map_err(|_| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the turn failed inside the flow",
+            )
+        })?
+    }
     .map_err(refusal_of)?;
     app.metrics.turn(
         &dialog,

@@ -20,13 +20,14 @@ use crate::transaction::{Handled, Platform};
 type Labels = Vec<(&'static str, String)>;
 
 /// The statuses the server refuses requests with, each counted on its own.
-pub(super) const REFUSALS: [u16; 11] = [400, 401, 404, 405, 408, 413, 415, 422, 500, 503, 429];
+pub(super) const REFUSALS: [u16; 10] = [400, 401, 404, 405, 408, 413, 415, 422, 500, 503];
 
 /// Everything `/metrics` shows.
 pub(super) struct Metrics {
     registry: Registry,
     releases: HashMap<String, ReleaseMetrics>,
     refused: HashMap<u16, Counter>,
+    connections_refused: Counter,
 }
 
 /// The counters of one release, looked up once.
@@ -135,6 +136,12 @@ impl Metrics {
             "Requests answered with an error status, by status",
             refused,
         );
+        let connections_refused = Counter::default();
+        registry.register(
+            "flowc_connections_refused",
+            "Connections closed at once because max_connections were open",
+            connections_refused.clone(),
+        );
         registry.register_collector(Box::new(Sessions(engines.to_vec())));
         for collector in extra {
             registry.register_collector(collector);
@@ -143,6 +150,7 @@ impl Metrics {
             registry,
             releases,
             refused: refused_by_status,
+            connections_refused,
         }
     }
 
@@ -183,6 +191,11 @@ impl Metrics {
         if let Some(counter) = self.refused.get(&status) {
             counter.inc();
         }
+    }
+
+    /// Counts a connection closed because too many were open.
+    pub(super) fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     /// The text `/metrics` answers.

@@ -29,7 +29,7 @@
 //! method, 408 a body slower than the read timeout, 413 a body over the limit, 415 a content type other
 //! than `application/json`, 422 JSON that is not a request of the platform (or a platform the flow does
 //! not run on), 500 a turn whose transaction could not be recorded (nothing is acknowledged that a sink did
-//! not take), 503 while shutting down.
+//! not take).
 //!
 //! # Security
 //!
@@ -96,6 +96,7 @@ pub(crate) struct Config {
     pub(crate) idle_timeout: Duration,
     pub(crate) chat_idle_timeout: Duration,
     pub(crate) max_turns: usize,
+    pub(crate) inline_turns: bool,
     pub(crate) max_connections: usize,
     pub(crate) shutdown_timeout: Duration,
 }
@@ -126,6 +127,7 @@ impl Server {
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 chat_idle_timeout: DEFAULT_CHAT_IDLE_TIMEOUT,
                 max_turns: 128,
+                inline_turns: false,
                 max_connections: 10_000,
                 shutdown_timeout: Duration::from_secs(10),
             },
@@ -189,6 +191,14 @@ impl Server {
     /// Turns played at once on the blocking pool (default 128); each may hold a thread in a service call.
     pub fn max_concurrent_turns(mut self, turns: usize) -> Self {
         self.config.max_turns = turns.max(1);
+        self
+    }
+
+    /// Plays turns on the threads that serve the connections instead of the blocking pool, saving a thread
+    /// hand-off per turn. Only for engines whose services and sinks never block (in-memory answers, no
+    /// HTTP, no `fsync`): a turn that blocks stalls every connection of its thread.
+    pub fn inline_turns(mut self, inline: bool) -> Self {
+        self.config.inline_turns = inline;
         self
     }
 

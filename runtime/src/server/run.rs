@@ -78,7 +78,7 @@ impl Server {
         let runtime = self.runtime()?;
         let stopped = runtime.block_on(async move {
             let listener = self.bind().await?;
-            self.serve(listener, signal()).await
+            serve(self.app()?, listener, signal()).await
         });
         // A service call still blocking a thread must not hold the exit.
         runtime.shutdown_timeout(Duration::from_millis(100));
@@ -90,11 +90,12 @@ impl Server {
         let runtime = self.runtime()?;
         let listener = runtime.block_on(self.bind())?;
         let addr = listener.local_addr()?;
+        let app = self.app()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("flowc-server".into())
             .spawn(move || {
-                let result = runtime.block_on(self.serve(listener, async move {
+                let result = runtime.block_on(serve(app, listener, async move {
                     let _ = stopped.await;
                 }));
                 runtime.shutdown_timeout(Duration::from_millis(100));
@@ -198,75 +199,81 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> io::Result<Stopped> {
-        let app = self.app()?;
-        let addr = listener.local_addr()?;
-        let mut names: Vec<&str> = app.releases.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        (app.log)(&format!(
-            "serving {} on http://{addr}/dialoghook",
-            names.join(", ")
-        ));
-        let (stop_sweeping, stopped_sweeping) = watch::channel(false);
-        let sweeper = tokio::spawn(sweep(Arc::clone(&app), stopped_sweeping));
-        let router = http::router(Arc::clone(&app));
-        let graceful = GracefulShutdown::new();
-        let max = app.config.max_connections;
-        let connections = Arc::new(Semaphore::new(max));
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            let stream = tokio::select! {
-                accepted = listener.accept() => accepted,
-                () = &mut shutdown => break,
-            };
-            let stream = match stream {
-                Ok((stream, _)) => stream,
-                Err(_) => {
-                    // Out of file descriptors, or a connection reset before it was taken: breathe, go on.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
-            let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
-                app.metrics.refused(503);
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(app.config.read_timeout);
-            let service = TowerToHyperService::new(router.clone());
-            let connection =
-                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-            tokio::spawn(async move {
-                let _ = connection.await;
-                drop(permit);
-            });
-        }
-        drop(listener);
-        let deadline = tokio::time::Instant::now() + app.config.shutdown_timeout;
-        (app.log)("shutting down: no new connections; finishing the turns in flight");
-        let connections_cut = tokio::select! {
-            () = graceful.shutdown() => 0,
-            () = tokio::time::sleep_until(deadline) => max - connections.available_permits(),
-        };
-        let _ = stop_sweeping.send(true);
-        let _ = tokio::time::timeout_at(deadline, sweeper).await;
-        let problems = flush(&app, deadline).await;
-        for problem in &problems {
-            (app.log)(&format!("shutdown: {problem}"));
-        }
-        if connections_cut > 0 {
-            (app.log)(&format!(
-                "shutdown: {connections_cut} connection(s) still open at the deadline were cut"
-            ));
-        }
-        (app.log)("stopped");
-        Ok(Stopped {
-            connections_cut,
-            problems,
-        })
+        serve(self.app()?, listener, shutdown).await
     }
+}
+
+async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<Stopped> {
+    let addr = listener.local_addr()?;
+    let mut names: Vec<&str> = app.releases.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    (app.log)(&format!(
+        "serving {} on http://{addr}/dialoghook",
+        names.join(", ")
+    ));
+    let (stop_sweeping, stopped_sweeping) = watch::channel(false);
+    let sweeper = tokio::spawn(sweep(Arc::clone(&app), stopped_sweeping));
+    let router = http::router(Arc::clone(&app));
+    let graceful = GracefulShutdown::new();
+    let max = app.config.max_connections;
+    let connections = Arc::new(Semaphore::new(max));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match stream {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors, or a connection reset before it was taken: breathe, go on.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            app.metrics.connection_refused();
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(app.config.read_timeout);
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let deadline = tokio::time::Instant::now() + app.config.shutdown_timeout;
+    (app.log)("shutting down: no new connections; finishing the turns in flight");
+    let connections_cut = tokio::select! {
+        () = graceful.shutdown() => 0,
+        () = tokio::time::sleep_until(deadline) => max - connections.available_permits(),
+    };
+    let _ = stop_sweeping.send(true);
+    let _ = tokio::time::timeout_at(deadline, sweeper).await;
+    let problems = flush(&app, deadline).await;
+    for problem in &problems {
+        (app.log)(&format!("shutdown: {problem}"));
+    }
+    if connections_cut > 0 {
+        (app.log)(&format!(
+            "shutdown: {connections_cut} connection(s) still open at the deadline were cut"
+        ));
+    }
+    (app.log)("stopped");
+    Ok(Stopped {
+        connections_cut,
+        problems,
+    })
 }
 
 /// Shuts the webhooks down (what they cannot deliver by `deadline` stays in their spool), then flushes

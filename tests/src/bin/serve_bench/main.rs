@@ -49,13 +49,20 @@ fn main() {
     let size = average_response(&opening, &cycle);
     let canned = Bytes::from(json!({ "prompt": "x".repeat(size.saturating_sub(13)) }).to_string());
 
-    let engine = Engine::new(dispatch_heavy::Flow::new(Dynamic(NoServices))).with_release("bench");
-    let flowc = Server::new()
-        .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .log(|_| {})
-        .release(engine)
-        .spawn()
-        .expect("the flowc server starts");
+    // The server as configured by default (turns on the blocking pool), and with `inline_turns` (turns on
+    // the connection threads, for services that never block).
+    let flowc = |inline: bool| {
+        let engine =
+            Engine::new(dispatch_heavy::Flow::new(Dynamic(NoServices))).with_release("bench");
+        Server::new()
+            .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .log(|_| {})
+            .inline_turns(inline)
+            .release(engine)
+            .spawn()
+            .expect("the flowc server starts")
+    };
+    let (pooled, inline) = (flowc(false), flowc(true));
     let bare = bare_server(canned.clone());
     let client = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -65,7 +72,11 @@ fn main() {
 
     let mut rows = Vec::new();
     for &connections in &CONCURRENCY {
-        let (mut ours, mut ceiling) = (Measured::default(), Measured::default());
+        let mut measured = [
+            Measured::default(),
+            Measured::default(),
+            Measured::default(),
+        ];
         // A short warm-up of both, then rounds that alternate which goes first.
         for (round, warm) in std::iter::once(true)
             .chain(std::iter::repeat_n(false, rounds))
@@ -76,10 +87,13 @@ fn main() {
             } else {
                 seconds
             };
-            let mut targets = [(flowc.addr(), &mut ours), (bare.0, &mut ceiling)];
-            if round % 2 == 1 {
-                targets.reverse();
-            }
+            let [ceiling, ours, ours_inline] = &mut measured;
+            let mut targets = [
+                (bare.0, ceiling),
+                (pooled.addr(), ours),
+                (inline.addr(), ours_inline),
+            ];
+            targets.rotate_left(round % 3);
             for (addr, total) in targets {
                 let load = Load {
                     addr,
@@ -95,37 +109,41 @@ fn main() {
                 }
             }
         }
-        rows.push((connections, ours, ceiling));
+        rows.push((connections, measured));
     }
-    let stopped = flowc.shutdown().expect("the flowc server stops");
-    assert!(stopped.is_clean(), "{stopped:?}");
+    for server in [pooled, inline] {
+        let stopped = server.shutdown().expect("the flowc server stops");
+        assert!(stopped.is_clean(), "{stopped:?}");
+    }
 
-    println!(
-        "| concurrent conversations | bare axum turns/s | flowc turns/s | flowc / bare | bare p50 / p99 | flowc p50 / p99 |"
-    );
+    println!("| concurrent conversations | server | turns/s | / bare | p50 | p99 |");
     println!("|---|---|---|---|---|---|");
     let mut json_rows = Vec::new();
-    for (connections, ours, ceiling) in &rows {
-        let ratio = ours.per_second() / ceiling.per_second();
-        println!(
-            "| {connections} | {:.0} | {:.0} | {ratio:.2} | {} / {} µs | {} / {} µs |",
-            ceiling.per_second(),
-            ours.per_second(),
-            ceiling.percentile(50.0),
-            ceiling.percentile(99.0),
-            ours.percentile(50.0),
-            ours.percentile(99.0),
-        );
-        json_rows.push(json!({
-            "connections": connections,
-            "bare_per_second": ceiling.per_second().round(), "flowc_per_second": ours.per_second().round(),
-            "ratio": (ratio * 100.0).round() / 100.0,
-            "bare_p50_us": ceiling.percentile(50.0), "bare_p99_us": ceiling.percentile(99.0),
-            "flowc_p50_us": ours.percentile(50.0), "flowc_p99_us": ours.percentile(99.0),
-            "flowc_errors": ours.errors, "bare_errors": ceiling.errors,
-        }));
+    let names = [
+        "bare axum handler",
+        "flowc (turns on the blocking pool, default)",
+        "flowc (inline_turns)",
+    ];
+    for (connections, measured) in &rows {
+        let ceiling = measured[0].per_second();
+        for (name, m) in names.iter().zip(measured) {
+            let ratio = m.per_second() / ceiling;
+            let (p50, p99) = (m.percentile(50.0), m.percentile(99.0));
+            println!(
+                "| {connections} | {name} | {:.0} | {ratio:.2} | {p50} µs | {p99} µs |",
+                m.per_second()
+            );
+            json_rows.push(json!({
+                "connections": connections, "server": name, "per_second": m.per_second().round(),
+                "ratio": (ratio * 100.0).round() / 100.0, "p50_us": p50, "p99_us": p99, "errors": m.errors,
+            }));
+        }
     }
-    let errors: u64 = rows.iter().map(|(_, o, c)| o.errors + c.errors).sum();
+    let errors: u64 = rows
+        .iter()
+        .flat_map(|(_, m)| m.iter())
+        .map(|m| m.errors)
+        .sum();
     println!(
         "response body {size} bytes; {} s per round, {rounds} rounds; {errors} failed requests",
         seconds.as_secs()
