@@ -4,11 +4,16 @@
 mod serving;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::time::Duration;
 
 use flowc_runtime::server::Server;
-use flowc_runtime::{Dynamic, Engine, MemorySink, NoServices, Request, Transaction};
+use flowc_runtime::{
+    Dynamic, Engine, MemorySink, NoServices, Request, ServiceError, Transaction, TurnContext,
+};
+use flowc_tests::parcel_tracking::{
+    CloseTicketInput, CloseTicketOutput, LookupParcelInput, LookupParcelOutput,
+};
 use flowc_tests::{parcel_tracking, support_chat};
 use serde_json::Value;
 use serving::{Backend, Client, chat, phone, wait_for};
@@ -278,5 +283,120 @@ fn idle_conversations_are_ended_recorded_and_forgotten() {
     let again = sink.take();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].meta.warnings.occurrences, 0);
+    assert!(running.shutdown().unwrap().is_clean());
+}
+
+/// The parcel bot's backend, except that number 99999999 waits until the test lets it go and 66666666
+/// panics.
+struct Gated(Mutex<mpsc::Receiver<()>>, mpsc::Sender<()>);
+
+impl parcel_tracking::Services for Gated {
+    fn lookup_parcel(
+        &self,
+        input: LookupParcelInput<'_>,
+        context: &TurnContext,
+    ) -> Result<LookupParcelOutput, ServiceError> {
+        match input.tracking_number {
+            "99999999" => {
+                self.1.send(()).unwrap();
+                self.0.lock().unwrap().recv().unwrap();
+            }
+            "66666666" => panic!("the backend fell over"),
+            _ => {}
+        }
+        Backend.lookup_parcel(input, context)
+    }
+
+    fn close_ticket(
+        &self,
+        input: CloseTicketInput<'_>,
+        context: &TurnContext,
+    ) -> Result<CloseTicketOutput, ServiceError> {
+        Backend.close_ticket(input, context)
+    }
+}
+
+#[test]
+fn a_slow_service_holds_up_only_its_own_conversation() {
+    let (release, gate) = mpsc::channel();
+    let (entered, inside) = mpsc::channel();
+    let engine = Engine::new(parcel_tracking::Flow::new(Gated(Mutex::new(gate), entered)))
+        .with_release("parcel");
+    let running = Server::new()
+        .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .log(|_| {})
+        .release(engine)
+        .spawn()
+        .unwrap();
+    let addr = running.addr();
+    let dtmf = |number: &str| format!(r#""event":"DTMF","collectedDtmf":"{number}""#);
+    let open = |client: &Client, session: &str| {
+        for rest in [
+            r#""event":"WELCOME""#,
+            r#""text":"track","intent":{"name":"TrackParcel"}"#,
+        ] {
+            assert_eq!(
+                client
+                    .turn("parcel", "phoneV2", None, &phone(session, rest))
+                    .0,
+                200
+            );
+        }
+    };
+    // Two calls whose lookups hang, so that every thread at work so far is held.
+    let slow: Vec<_> = (0..2)
+        .map(|i| {
+            let client = Client::new(addr);
+            open(&client, &format!("slow-{i}"));
+            let slow = std::thread::spawn(move || {
+                client.turn(
+                    "parcel",
+                    "phoneV2",
+                    None,
+                    &phone(&format!("slow-{i}"), &dtmf("99999999")),
+                )
+            });
+            inside
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the slow lookup started");
+            slow
+        })
+        .collect();
+    // Meanwhile other calls go through, lookups included.
+    let client = Client::new(addr);
+    for i in 0..20 {
+        let session = format!("fast-{i}");
+        open(&client, &session);
+        let (status, body) = client.turn(
+            "parcel",
+            "phoneV2",
+            None,
+            &phone(&session, &dtmf("12345678")),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("on the truck"), "{body}");
+    }
+    assert!(slow.iter().all(|s| !s.is_finished()));
+    // A service that panics costs its request a 500, nothing more.
+    open(&client, "broken");
+    let (status, body) = client.turn(
+        "parcel",
+        "phoneV2",
+        None,
+        &phone("broken", &dtmf("66666666")),
+    );
+    assert_eq!(status, 500, "{body}");
+    let (status, _) = client.turn(
+        "parcel",
+        "phoneV2",
+        None,
+        &phone("after", r#""event":"WELCOME""#),
+    );
+    assert_eq!(status, 200);
+    for slow in slow {
+        release.send(()).unwrap();
+        let (status, body) = slow.join().unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
     assert!(running.shutdown().unwrap().is_clean());
 }

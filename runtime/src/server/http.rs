@@ -1,6 +1,6 @@
 //! The routes: `POST /dialoghook`, `GET /healthz`, `GET /metrics`, and a JSON error body for everything
 //! else. A request is checked in the order a client can act on (path and method, `dialog`, token,
-//! platform, content type, size), read within the read timeout, then played on the blocking pool.
+//! platform, content type, size), read within the read timeout, then played on the turn pool.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -157,7 +157,7 @@ async fn dialoghook(State(app): State<Arc<App>>, request: Request) -> Response {
     }
 }
 
-/// What a turn on the blocking pool gives back.
+/// What a turn on the turn pool gives back.
 struct Played {
     response: Bytes,
     summary: TurnSummary,
@@ -216,7 +216,7 @@ async fn turn(app: &Arc<App>, request: Request, started: Instant) -> Result<Resp
     }
     let body = read_body(app, request).await?;
     let engine = Arc::clone(&served.engine);
-    // Bounds the turns on the blocking pool; the others wait here, costing a task each, not a thread.
+    // Bounds the turns on the pool; the others wait here, costing a task each, not a thread.
     let Ok(_permit) = app.turns.acquire().await else {
         return Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -238,7 +238,7 @@ async fn turn(app: &Arc<App>, request: Request, started: Instant) -> Result<Resp
     let played = if app.config.inline_turns {
         play()
     } else {
-        tokio::task::spawn_blocking(play).await.map_err(|_| {
+        app.pool.run(play).await.map_err(|_| {
             Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the turn failed inside the flow",

@@ -39,11 +39,15 @@
 //!
 //! # Scheduling
 //!
-//! Services are blocking calls, so turns run on tokio's blocking pool, at most
+//! Services are blocking calls, so turns run on a pool of threads of their own, at most
 //! [`max_concurrent_turns`](Server::max_concurrent_turns) at once; requests beyond wait as tasks, not
-//! threads, and connections are capped by [`max_connections`](Server::max_connections). A slow service
-//! holds one blocking thread, never the threads that accept and read other requests. Turns of one session
-//! stay serialized by the engine's store.
+//! threads, and connections are capped by [`max_connections`](Server::max_connections). A thread that
+//! finishes a turn takes the next one waiting, so under load turns are handed over without waking a
+//! thread each; when turns wait and none finished for a millisecond, more threads are put to work, so a
+//! slow service holds up only its own conversation, never the threads that accept and read other requests
+//! nor the other turns. Turns of one session stay serialized by the engine's store.
+//! [`inline_turns`](Server::inline_turns) plays them on the connection threads instead, for services that
+//! never block.
 //!
 //! # Idle expiry
 //!
@@ -61,6 +65,7 @@
 
 mod http;
 mod metrics;
+mod pool;
 mod run;
 mod served;
 
@@ -188,13 +193,14 @@ impl Server {
         self
     }
 
-    /// Turns played at once on the blocking pool (default 128); each may hold a thread in a service call.
+    /// Turns played at once (default 128): the most threads of the turn pool, each of which may be held by a
+    /// service call.
     pub fn max_concurrent_turns(mut self, turns: usize) -> Self {
         self.config.max_turns = turns.max(1);
         self
     }
 
-    /// Plays turns on the threads that serve the connections instead of the blocking pool, saving a thread
+    /// Plays turns on the threads that serve the connections instead of the turn pool, saving a thread
     /// hand-off per turn. Only for engines whose services and sinks never block (in-memory answers, no
     /// HTTP, no `fsync`): a turn that blocks stalls every connection of its thread.
     pub fn inline_turns(mut self, inline: bool) -> Self {
@@ -242,6 +248,7 @@ pub(crate) struct App {
     config: Config,
     metrics: metrics::Metrics,
     turns: tokio::sync::Semaphore,
+    pool: pool::Pool,
     log: Log,
     #[cfg(feature = "http")]
     webhooks: Vec<Arc<crate::webhook::WebhookSink>>,

@@ -112,8 +112,8 @@ impl Server {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("flowc-server")
-            // The turns, the sweeper and the flushes; tokio's default of 512 would not bound anything.
-            .max_blocking_threads(self.config.max_turns + 4)
+            // The sweeper and the flushes (turns have a pool of their own).
+            .max_blocking_threads(4)
             .build()
     }
 
@@ -185,6 +185,7 @@ impl Server {
             metrics: metrics::Metrics::new(&self.engines, collectors),
             releases,
             turns: Semaphore::new(self.config.max_turns),
+            pool: super::pool::Pool::new(self.config.max_turns),
             config: self.config,
             log: self.log,
             #[cfg(feature = "http")]

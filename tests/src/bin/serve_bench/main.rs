@@ -49,7 +49,7 @@ fn main() {
     let size = average_response(&opening, &cycle);
     let canned = Bytes::from(json!({ "prompt": "x".repeat(size.saturating_sub(13)) }).to_string());
 
-    // The server as configured by default (turns on the blocking pool), and with `inline_turns` (turns on
+    // The server as configured by default (turns on the turn pool), and with `inline_turns` (turns on
     // the connection threads, for services that never block).
     let flowc = |inline: bool| {
         let engine =
@@ -121,7 +121,7 @@ fn main() {
     let mut json_rows = Vec::new();
     let names = [
         "bare axum handler",
-        "flowc (turns on the blocking pool, default)",
+        "flowc (turn pool, default)",
         "flowc (inline_turns)",
     ];
     for (connections, measured) in &rows {
