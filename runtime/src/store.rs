@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The stores' hasher: foldhash, randomly keyed per store. Hashing the session key runs on every turn,
@@ -73,11 +73,19 @@ pub trait SessionStore<S>: Send + Sync {
 struct Session<S> {
     state: Mutex<S>,
     /// When a turn last reached for the session, in ms since the store's epoch. Written under the shard
-    /// lock, so expiry can tell whether a turn came between its two looks.
+    /// lock, so expiry can tell whether a turn came between its two looks. [`GONE`] once expiry ended
+    /// and removed the session (set under `state`'s lock too): a turn that waited for the lock puts it
+    /// back instead of running on a state nobody can find.
     touched: AtomicU64,
-    /// Set, under `state`'s lock, once expiry ended and removed the session: a turn that waited for the
-    /// lock puts it back instead of running on a state nobody can find.
-    gone: AtomicBool,
+}
+
+/// `Session::touched` of a session expiry removed (one word per session instead of a flag beside it).
+const GONE: u64 = u64::MAX;
+
+impl<S> Session<S> {
+    fn gone(&self) -> bool {
+        self.touched.load(Ordering::Relaxed) == GONE
+    }
 }
 
 type Shard<S> = Mutex<HashMap<String, Arc<Session<S>>, RandomState>>;
@@ -126,7 +134,7 @@ impl<S> InMemoryStore<S> {
     }
 
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(self.epoch.elapsed().as_millis()).map_or(GONE - 1, |ms| ms.min(GONE - 1))
     }
 
     /// The session of `key`, created with `init` if there is none; marked as reached for now.
@@ -142,7 +150,6 @@ impl<S> InMemoryStore<S> {
                 let session = Arc::new(Session {
                     state: Mutex::new(init()),
                     touched: AtomicU64::new(now),
-                    gone: AtomicBool::new(false),
                 });
                 shard.insert(key.to_owned(), Arc::clone(&session));
                 session
@@ -161,7 +168,6 @@ impl<S> InMemoryStore<S> {
                 Some(Arc::clone(other))
             }
             None => {
-                session.gone.store(false, Ordering::Relaxed);
                 session.touched.store(now, Ordering::Relaxed);
                 shard.insert(key.to_owned(), Arc::clone(session));
                 None
@@ -200,7 +206,7 @@ impl<S: Send> SessionStore<S> for InMemoryStore<S> {
         let mut session = self.fetch(key, init);
         loop {
             let mut state = lock(&session.state);
-            if !session.gone.load(Ordering::Relaxed) {
+            if !session.gone() {
                 return f(&mut state);
             }
             // Expiry ended this session while the turn waited: what it left is a session whose
@@ -218,7 +224,7 @@ impl<S: Send> SessionStore<S> for InMemoryStore<S> {
     fn update<R>(&self, key: &str, f: impl FnOnce(&mut S) -> R) -> Option<R> {
         let session = self.entry(key)?;
         let mut state = lock(&session.state);
-        (!session.gone.load(Ordering::Relaxed)).then(|| f(&mut state))
+        (!session.gone()).then(|| f(&mut state))
     }
 
     fn remove(&self, key: &str) -> bool {
@@ -259,7 +265,7 @@ impl<S: Send> SessionStore<S> for InMemoryStore<S> {
                 if map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &session)) {
                     map.remove(&key);
                 }
-                session.gone.store(true, Ordering::Relaxed);
+                session.touched.store(GONE, Ordering::Relaxed);
                 // A map keeps its capacity when emptied: give the memory of expired sessions back.
                 if map.capacity() > 64 && map.len() * 4 < map.capacity() {
                     let keep = map.len() * 2;

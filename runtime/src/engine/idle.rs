@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::write::Wire;
 use super::{Engine, TurnBuffer};
 use crate::chat::{ChatEvent, ChatRequest};
-use crate::conversation::{Conversation, Peer};
+use crate::conversation::{Conversation, Peer, PeerRef};
 use crate::flow::Flow;
 use crate::phone::{CallMeta, PhoneEvent, PhoneRequest};
 use crate::store::{SessionStore, UserStore};
@@ -46,20 +46,26 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             if !conv.active {
                 return;
             }
-            let peer = conv
-                .peer
-                .take()
-                .map_or_else(|| self.unknown_peer(key), |p| *p);
+            let peer = conv.peer.take();
             let now = self.clock.now_unix_ms();
             let why = (problem::IDLE_TIMEOUT, why.as_str());
-            let recorded = match &peer {
-                Peer::Phone(meta) => {
-                    let hangup = PhoneRequest::event(meta.clone(), PhoneEvent::Hangup);
-                    let requester = meta.caller_id.as_deref().unwrap_or("");
-                    self.end_open(conv, key, requester, Wire::Phone(&hangup), now, why, buffer)
+            let read = peer.as_ref().and_then(Peer::read);
+            let recorded = match read.unwrap_or_else(|| self.unknown_peer(key)) {
+                PeerRef::Phone(meta) => {
+                    let requester = meta.caller_id.clone().unwrap_or_default();
+                    let hangup = PhoneRequest::event(meta, PhoneEvent::Hangup);
+                    self.end_open(
+                        conv,
+                        key,
+                        &requester,
+                        Wire::Phone(&hangup),
+                        now,
+                        why,
+                        buffer,
+                    )
                 }
-                Peer::Chat(requester) => {
-                    let quit = ChatRequest::new(requester.as_str(), key, ChatEvent::Quit);
+                PeerRef::Chat(requester) => {
+                    let quit = ChatRequest::new(requester, key, ChatEvent::Quit);
                     self.end_open(conv, key, requester, Wire::Chat(&quit), now, why, buffer)
                 }
             };
@@ -73,14 +79,14 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
     }
 
     /// Whom an open conversation that kept no peer is with: only the session key is known.
-    fn unknown_peer(&self, key: &str) -> Peer {
+    fn unknown_peer(&self, key: &str) -> PeerRef<'static> {
         if self.flow.info().phone {
-            Peer::Phone(CallMeta {
+            PeerRef::Phone(CallMeta {
                 session_id: Some(key.to_owned()),
                 ..CallMeta::default()
             })
         } else {
-            Peer::Chat(String::new())
+            PeerRef::Chat("")
         }
     }
 }
@@ -91,10 +97,10 @@ pub(super) fn remember_peer<V>(conv: &mut Conversation<V>, wire: Wire<'_>, start
     if !conv.active || !(starting || conv.peer.is_none()) {
         return;
     }
-    conv.peer = Some(Box::new(match wire {
-        Wire::Phone(request) => Peer::Phone(request.call_meta.clone()),
-        Wire::Chat(request) => Peer::Chat(request.requester_id.clone()),
-    }));
+    conv.peer = Some(match wire {
+        Wire::Phone(request) => Peer::phone(&request.call_meta),
+        Wire::Chat(request) => Peer::chat(&request.requester_id),
+    });
 }
 
 /// `30 min`, `90 s`, `250 ms`.
