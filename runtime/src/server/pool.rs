@@ -1,13 +1,15 @@
 //! The threads turns run on. Services block, so turns cannot run on the threads that serve connections;
 //! but waking a thread per turn (tokio's blocking pool) costs more than a fast turn itself. Here a thread
-//! that finishes a turn takes the next one waiting, so under load a thread or two drain the queue without
-//! being woken, and a submit wakes a thread only when none is at work or coming. A supervisor makes sure a
+//! that finishes a turn takes the next one waiting, and looks out for one a little while (50 yields) before
+//! it sleeps, so a thread or two drain the queue without being woken, and a submit wakes a thread only when
+//! none is at work, looking or coming. A supervisor makes sure a
 //! slow turn (a service taking its time) never holds up the others: whenever turns wait and none finished
 //! during the last millisecond, it puts a thread on each waiting turn, up to the maximum; and while turns
 //! queue up faster than they finish, it adds threads up to the number of cores.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -19,6 +21,8 @@ type Job = Box<dyn FnOnce() + Send>;
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// How long waiting turns may see no progress before more threads are put to work.
 const TICK: Duration = Duration::from_millis(1);
+/// Times a thread yields, looking for a next turn, before it goes idle.
+const SPINS: usize = 50;
 /// Turns waiting behind each thread at work before another is added for throughput.
 const BACKLOG: usize = 8;
 
@@ -35,6 +39,8 @@ struct Shared {
     watch: Condvar,
     max: usize,
     cores: usize,
+    /// `state.queue.len()`, readable without the lock by a spinning thread.
+    queued: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -47,6 +53,8 @@ struct State {
     wakeups: usize,
     /// Threads started and not yet running.
     starting: usize,
+    /// Threads looking out for a next turn a little while before they go idle.
+    spinning: usize,
     /// Threads running a turn.
     busy: usize,
     /// Turns finished, for the supervisor to see progress.
@@ -67,6 +75,7 @@ impl Pool {
             work: Condvar::new(),
             watch: Condvar::new(),
             max: max.max(1),
+            queued: AtomicUsize::new(0),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         });
         let supervisor = Arc::clone(&shared);
@@ -93,7 +102,8 @@ impl Pool {
         let shared = &self.shared;
         let mut state = lock(&shared.state);
         state.queue.push_back(job);
-        if state.busy == 0 && state.wakeups + state.starting == 0 {
+        shared.queued.fetch_add(1, Ordering::Relaxed);
+        if state.busy == 0 && state.wakeups + state.starting + state.spinning == 0 {
             // Nobody at work would come back for it.
             shared.put_to_work(&mut state, 1);
         }
@@ -137,6 +147,7 @@ impl Shared {
         state.starting -= 1;
         loop {
             if let Some(job) = state.queue.pop_front() {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
                 state.busy += 1;
                 drop(state);
                 // A panicking turn drops its result's sender: the request gets a 500, the thread lives on.
@@ -148,6 +159,21 @@ impl Shared {
             }
             if state.closed {
                 break;
+            }
+            // Requests of a conversation come one after the other: the next often arrives within
+            // microseconds, sooner than a thread that went to sleep could be woken for it.
+            state.spinning += 1;
+            drop(state);
+            for _ in 0..SPINS {
+                std::thread::yield_now();
+                if self.queued.load(Ordering::Relaxed) > 0 {
+                    break;
+                }
+            }
+            state = lock(&self.state);
+            state.spinning -= 1;
+            if !state.queue.is_empty() {
+                continue;
             }
             state.idle += 1;
             let (next, waited) = self
