@@ -1,6 +1,42 @@
 //! The state one conversation keeps between turns.
 
 use crate::flow::{BlockIx, StateIx};
+use crate::phone::CallMeta;
+
+/// Who a conversation is with: what flowc needs to end it itself (idle expiry) the way the platform would
+/// have, with a HANGUP or a quit of the same call or chat. One small allocation per conversation, since
+/// every idle conversation holds one: `p` and the callMeta of the request that started the call as JSON
+/// (its keys as received), or `c` and the chat's requester.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Peer(Box<str>);
+
+/// A [`Peer`] read back.
+pub(crate) enum PeerRef<'a> {
+    Phone(CallMeta),
+    Chat(&'a str),
+}
+
+impl Peer {
+    pub(crate) fn phone(call_meta: &CallMeta) -> Self {
+        let mut json = b"p".to_vec();
+        // Writing into a Vec cannot fail, and a CallMeta always serializes.
+        let _ = serde_json::to_writer(&mut json, call_meta);
+        Peer(String::from_utf8_lossy(&json).into())
+    }
+
+    pub(crate) fn chat(requester: &str) -> Self {
+        Peer(format!("c{requester}").into())
+    }
+
+    /// `None` only if what was written cannot be read back, which a callMeta's JSON always can.
+    pub(crate) fn read(&self) -> Option<PeerRef<'_>> {
+        match self.0.split_at_checked(1)? {
+            ("p", json) => serde_json::from_str(json).ok().map(PeerRef::Phone),
+            ("c", requester) => Some(PeerRef::Chat(requester)),
+            _ => None,
+        }
+    }
+}
 
 /// Where a subdialog returns to (T14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +76,8 @@ pub struct Conversation<V> {
     pub(crate) last_service_error: String,
     /// `context.lastServiceCallStatus`.
     pub(crate) last_service_status: String,
+    /// Kept from the request that started the conversation.
+    pub(crate) peer: Option<Peer>,
 }
 
 impl<V> Conversation<V> {
@@ -77,6 +115,7 @@ impl<V> Conversation<V> {
             private: false,
             last_service_error: String::new(),
             last_service_status: String::new(),
+            peer: None,
         }
     }
 

@@ -4,7 +4,7 @@
 //! turn, in the JSON format of Parloa's rule-based platform (field names and key order are what consumers
 //! parse). This crate holds what is the same for every flow. Its public API, by what you do with it (every
 //! item is at the crate root, except the problem kinds in [`problem`], the Analytics Webhook's `webhook`
-//! module and the `testing` module):
+//! module, the dialoghook `server` module and the `testing` module):
 //!
 //! # Play a turn
 //!
@@ -12,9 +12,11 @@
 //!   (`<flow>::Flow::new(services)`) or the interpreter, then [`Engine::handle_phone`] /
 //!   [`Engine::handle_chat`] (or their `_json` twins), which give back a [`Turn`] of structs. On a hot path,
 //!   [`Engine::play_phone`] / [`Engine::play_chat`] write the response and the transaction as JSON into a
-//!   [`TurnBuffer`] kept per thread, allocating nothing once warm. [`Engine::end_phone_conversation`] /
-//!   [`Engine::end_chat_conversation`] end an open conversation as if hung up (idle expiry). A request that
-//!   cannot be played is an [`EngineError`].
+//!   [`TurnBuffer`] kept per thread, allocating nothing once warm; [`TurnBuffer::summary`] says how the
+//!   turn went ([`TurnSummary`]). [`Engine::end_phone_conversation`] / [`Engine::end_chat_conversation`]
+//!   end an open conversation as if hung up. A request that cannot be played is an [`EngineError`].
+//! - [`Engine::expire_idle`] ends, records and forgets the conversations no request reached for a while
+//!   (an `IdleTimeout` warning in their Hangup or quit transaction) and tells what it did ([`Expired`]).
 //! - phoneV2: [`PhoneRequest`] ([`CallMeta`], [`PhoneEvent`], [`IntentGuess`], [`IntentId`], [`Slots`],
 //!   [`Slot`]) and [`PhoneResponse`] ([`CallControlMessage`], [`SipHeader`], [`CustomStt`]).
 //! - Textchat V2: [`ChatRequest`] ([`ChatEvent`], [`ContextItem`], [`ContextValue`], [`CHAT_API_VERSION`])
@@ -40,10 +42,20 @@
 //! [`Engine::with_release`] overrides the reported release, [`Engine::with_step_budget`] the runaway guard
 //! ([`DEFAULT_STEP_BUDGET`]).
 //!
+//! # Serve over HTTP
+//!
+//! With the `server` feature, `server::Server` answers Parloa's dialoghook
+//! (`POST /dialoghook?dialog=RELEASE&platform=phoneV2|textchatV2`) for one or several engines, generated or
+//! interpreted (each a `server::ServedEngine`), with bearer tokens, JSON refusals, `/healthz`, Prometheus
+//! `/metrics`, an idle sweeper and a graceful shutdown: `Server::run` (until SIGTERM or ctrl-c),
+//! `Server::spawn` (a `server::Running` on a thread of its own, which ends in a `server::Stopped`) or
+//! `Server::serve` on your own tokio runtime.
+//!
 //! # Store conversations
 //!
 //! A [`SessionStore`] keeps each session's [`Conversation`] (opaque: read it with
-//! [`Conversation::state`], [`Conversation::vars`] and friends); [`InMemoryStore`] by default, another with
+//! [`Conversation::state`], [`Conversation::vars`] and friends) and knows which sessions are idle
+//! ([`SessionStore::expire_idle`] hands each out once); [`InMemoryStore`] by default, another with
 //! [`Engine::with_store`]. A [`UserStore`] keeps user-lifetime variables per requester and release;
 //! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`].
 //!
@@ -82,7 +94,8 @@
 //! the generator in any release: do not name it.
 //!
 //! Dependencies: serde, serde_json (with `preserve_order`, for the request echo), foldhash and
-//! `flowc-runtime-macros` (`include_flow!`, itself without dependencies); ureq only with the `http` feature.
+//! `flowc-runtime-macros` (`include_flow!`, itself without dependencies); ureq only with the `http` feature;
+//! axum, hyper, tokio, prometheus-client and subtle only with the `server` feature.
 
 mod chat;
 mod clock;
@@ -99,6 +112,8 @@ mod pattern;
 mod phone;
 mod privacy;
 mod received;
+#[cfg(feature = "server")]
+pub mod server;
 mod services;
 mod sink;
 mod store;
@@ -119,8 +134,8 @@ pub use clock::{
 };
 pub use conversation::Conversation;
 pub use engine::{
-    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError,
-    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, WELCOME_INTENT,
+    DEFAULT_STEP_BUDGET, DTMF_INTENT, END_CONVERSATION_INTENT, Engine, EngineError, Expired,
+    FALLBACK_INTENT, NO_INPUT_INTENT, Turn, TurnBuffer, TurnSummary, WELCOME_INTENT,
 };
 pub use flow::{
     BlockInfo, BlockIx, ContextField, Flow, FlowInfo, HandlerIx, Lifetime, Outcome, Reference,

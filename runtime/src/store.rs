@@ -2,10 +2,14 @@
 //! conversations.
 //!
 //! Both stores are closure based: the engine mutates the state in place,
-//! nothing is cloned per turn.
+//! nothing is cloned per turn. A session store also knows when each session was
+//! last reached for, so that sessions nobody talks to any more can be ended and
+//! forgotten ([`SessionStore::expire_idle`]).
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The stores' hasher: foldhash, randomly keyed per store. Hashing the session key runs on every turn,
 /// and SipHash (std's default) cost about as much as the rest of the lookup; foldhash's quality variant
@@ -50,9 +54,41 @@ pub trait SessionStore<S>: Send + Sync {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Ends and forgets sessions that no [`with_session`](SessionStore::with_session) reached for during
+    /// the last `idle`, at most `limit` of them: each is handed to `end` exactly once, under its session's
+    /// serialization, and then removed. A turn that arrives for a session while it is being ended waits,
+    /// then runs on the state `end` left. Returns how many sessions were ended.
+    ///
+    /// A store that does not know when its sessions were last used keeps them all: the default ends
+    /// nothing. A store shared by several processes must hand each session to exactly one of them.
+    fn expire_idle(&self, idle: Duration, limit: usize, end: impl FnMut(&str, &mut S)) -> usize {
+        let _ = (idle, limit, end);
+        0
+    }
 }
 
-type Shard<S> = Mutex<HashMap<String, Arc<Mutex<S>>, RandomState>>;
+/// One session of an [`InMemoryStore`].
+#[derive(Debug)]
+struct Session<S> {
+    state: Mutex<S>,
+    /// When a turn last reached for the session, in ms since the store's epoch. Written under the shard
+    /// lock, so expiry can tell whether a turn came between its two looks. [`GONE`] once expiry ended
+    /// and removed the session (set under `state`'s lock too): a turn that waited for the lock puts it
+    /// back instead of running on a state nobody can find.
+    touched: AtomicU64,
+}
+
+/// `Session::touched` of a session expiry removed (one word per session instead of a flag beside it).
+const GONE: u64 = u64::MAX;
+
+impl<S> Session<S> {
+    fn gone(&self) -> bool {
+        self.touched.load(Ordering::Relaxed) == GONE
+    }
+}
+
+type Shard<S> = Mutex<HashMap<String, Arc<Session<S>>, RandomState>>;
 
 /// A [`SessionStore`] in memory, shared by many threads.
 ///
@@ -64,10 +100,15 @@ type Shard<S> = Mutex<HashMap<String, Arc<Mutex<S>>, RandomState>>;
 ///
 /// A session removed while a turn is running on it is detached: that turn
 /// finishes on the detached state and its changes are dropped.
+///
+/// Each session remembers when a turn last reached for it (a monotonic clock of
+/// the store's own), and [`SessionStore::expire_idle`] ends and removes those
+/// idle for too long; the maps give back their memory as they empty.
 #[derive(Debug)]
 pub struct InMemoryStore<S> {
     shards: Box<[Shard<S>]>,
     hasher: RandomState,
+    epoch: Instant,
 }
 
 impl<S> InMemoryStore<S> {
@@ -78,6 +119,7 @@ impl<S> InMemoryStore<S> {
                 .map(|_| Mutex::new(HashMap::default()))
                 .collect(),
             hasher: RandomState::default(),
+            epoch: Instant::now(),
         }
     }
 
@@ -87,8 +129,64 @@ impl<S> InMemoryStore<S> {
         &self.shards[i]
     }
 
-    fn entry(&self, key: &str) -> Option<Arc<Mutex<S>>> {
+    fn entry(&self, key: &str) -> Option<Arc<Session<S>>> {
         lock(self.shard(key)).get(key).cloned()
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).map_or(GONE - 1, |ms| ms.min(GONE - 1))
+    }
+
+    /// The session of `key`, created with `init` if there is none; marked as reached for now.
+    fn fetch(&self, key: &str, init: impl FnOnce() -> S) -> Arc<Session<S>> {
+        let now = self.now_ms();
+        let mut shard = lock(self.shard(key));
+        match shard.get(key) {
+            Some(session) => {
+                session.touched.store(now, Ordering::Relaxed);
+                Arc::clone(session)
+            }
+            None => {
+                let session = Arc::new(Session {
+                    state: Mutex::new(init()),
+                    touched: AtomicU64::new(now),
+                });
+                shard.insert(key.to_owned(), Arc::clone(&session));
+                session
+            }
+        }
+    }
+
+    /// Called with `session`'s state locked after expiry removed it: puts it back under `key`, or hands
+    /// out the session another turn created there meanwhile.
+    fn reinstate(&self, key: &str, session: &Arc<Session<S>>) -> Option<Arc<Session<S>>> {
+        let now = self.now_ms();
+        let mut shard = lock(self.shard(key));
+        match shard.get(key) {
+            Some(other) => {
+                other.touched.store(now, Ordering::Relaxed);
+                Some(Arc::clone(other))
+            }
+            None => {
+                session.touched.store(now, Ordering::Relaxed);
+                shard.insert(key.to_owned(), Arc::clone(session));
+                None
+            }
+        }
+    }
+
+    /// Sessions of `shard` idle since `cutoff` and used by no turn: `(key, session, touched)`.
+    fn idle_in(shard: &Shard<S>, cutoff: u64, limit: usize) -> Vec<(String, Arc<Session<S>>, u64)> {
+        let map = lock(shard);
+        map.iter()
+            .filter_map(|(key, session)| {
+                let touched = session.touched.load(Ordering::Relaxed);
+                // Only this map holds an unused session: a turn keeps its own reference while it runs.
+                (touched <= cutoff && Arc::strong_count(session) == 1)
+                    .then(|| (key.clone(), Arc::clone(session), touched))
+            })
+            .take(limit)
+            .collect()
     }
 }
 
@@ -105,25 +203,28 @@ impl<S: Send> SessionStore<S> for InMemoryStore<S> {
         init: impl FnOnce() -> S,
         f: impl FnOnce(&mut S) -> R,
     ) -> R {
-        let entry = {
-            let mut shard = lock(self.shard(key));
-            match shard.get(key) {
-                Some(entry) => Arc::clone(entry),
-                None => {
-                    let entry = Arc::new(Mutex::new(init()));
-                    shard.insert(key.to_owned(), Arc::clone(&entry));
-                    entry
+        let mut session = self.fetch(key, init);
+        loop {
+            let mut state = lock(&session.state);
+            if !session.gone() {
+                return f(&mut state);
+            }
+            // Expiry ended this session while the turn waited: what it left is a session whose
+            // conversation is over, the state the turn starts from.
+            match self.reinstate(key, &session) {
+                None => return f(&mut state),
+                Some(other) => {
+                    drop(state);
+                    session = other;
                 }
             }
-        };
-        let mut state = lock(&entry);
-        f(&mut state)
+        }
     }
 
     fn update<R>(&self, key: &str, f: impl FnOnce(&mut S) -> R) -> Option<R> {
-        let entry = self.entry(key)?;
-        let mut state = lock(&entry);
-        Some(f(&mut state))
+        let session = self.entry(key)?;
+        let mut state = lock(&session.state);
+        (!session.gone()).then(|| f(&mut state))
     }
 
     fn remove(&self, key: &str) -> bool {
@@ -132,6 +233,51 @@ impl<S: Send> SessionStore<S> for InMemoryStore<S> {
 
     fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    fn expire_idle(
+        &self,
+        idle: Duration,
+        limit: usize,
+        mut end: impl FnMut(&str, &mut S),
+    ) -> usize {
+        let idle_ms = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
+        let Some(cutoff) = self.now_ms().checked_sub(idle_ms) else {
+            return 0;
+        };
+        let mut ended = 0;
+        for shard in self.shards.iter() {
+            for (key, session, seen) in Self::idle_in(shard, cutoff, limit - ended) {
+                // The session's lock first, then the shard's, the order turns never invert.
+                let mut state = lock(&session.state);
+                let still_idle = {
+                    let map = lock(shard);
+                    // A turn that reached for it since, or waits for it now, makes it not idle.
+                    session.touched.load(Ordering::Relaxed) == seen
+                        && Arc::strong_count(&session) == 2
+                        && map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &session))
+                };
+                if !still_idle {
+                    continue;
+                }
+                end(&key, &mut state);
+                let mut map = lock(shard);
+                if map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &session)) {
+                    map.remove(&key);
+                }
+                session.touched.store(GONE, Ordering::Relaxed);
+                // A map keeps its capacity when emptied: give the memory of expired sessions back.
+                if map.capacity() > 64 && map.len() * 4 < map.capacity() {
+                    let keep = map.len() * 2;
+                    map.shrink_to(keep);
+                }
+                ended += 1;
+            }
+            if ended >= limit {
+                break;
+            }
+        }
+        ended
     }
 }
 

@@ -122,6 +122,9 @@ pub mod problem {
     /// Warning: flowc ended an open conversation as if the caller had hung up, because a new one started
     /// on its session; the platform sent no HANGUP.
     pub const SYNTHETIC_HANGUP: &str = "SyntheticHangup";
+    /// Warning: no request came for a conversation during the idle timeout, so flowc ended it as if the
+    /// caller had hung up (or the user quit).
+    pub const IDLE_TIMEOUT: &str = "IdleTimeout";
 }
 
 /// `sessionBefore` of an affected step: where the conversation was before the turn.

@@ -1,7 +1,9 @@
 //! Session and user stores under concurrency.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
+use std::time::Duration;
 
 use flowc_runtime::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 
@@ -148,4 +150,147 @@ fn user_store_from_eight_threads() {
             Some(t * 1000 + 100)
         );
     }
+}
+
+#[test]
+fn idle_sessions_are_ended_once_then_forgotten() {
+    let store: InMemoryStore<Conversation> = InMemoryStore::new();
+    for key in ["a", "b", "c"] {
+        store.with_session(key, Conversation::default, |c| c.turns.push(1));
+    }
+    let mut ended = Vec::new();
+    // Not idle for an hour: nothing ends.
+    let hour = Duration::from_secs(3600);
+    assert_eq!(
+        store.expire_idle(hour, 10, |k, _| ended.push(k.to_owned())),
+        0
+    );
+    assert_eq!(store.len(), 3);
+    // At most `limit` at a time.
+    assert_eq!(
+        store.expire_idle(Duration::ZERO, 2, |k, c| ended
+            .push(format!("{k}{:?}", c.turns))),
+        2
+    );
+    assert_eq!(store.len(), 1);
+    assert_eq!(
+        store.expire_idle(Duration::ZERO, 10, |k, c| ended
+            .push(format!("{k}{:?}", c.turns))),
+        1
+    );
+    ended.sort();
+    assert_eq!(ended, ["a[1]", "b[1]", "c[1]"]);
+    assert!(store.is_empty());
+    assert_eq!(
+        store.expire_idle(Duration::ZERO, 10, |_, _| panic!("ended twice")),
+        0
+    );
+    assert_eq!(store.update("a", |_| ()), None);
+}
+
+#[test]
+fn a_session_in_use_is_not_idle() {
+    let store: Arc<InMemoryStore<Conversation>> = Arc::new(InMemoryStore::new());
+    let (started, wait) = mpsc::channel();
+    let (release, go) = mpsc::channel::<()>();
+    let turn = {
+        let store = Arc::clone(&store);
+        thread::spawn(move || {
+            store.with_session("busy", Conversation::default, |c| {
+                started.send(()).unwrap();
+                go.recv().unwrap();
+                c.turns.push(1);
+            })
+        })
+    };
+    wait.recv().unwrap();
+    assert_eq!(store.expire_idle(Duration::ZERO, 10, |_, _| {}), 0);
+    release.send(()).unwrap();
+    turn.join().unwrap();
+    let mut seen = Vec::new();
+    assert_eq!(
+        store.expire_idle(Duration::ZERO, 10, |_, c| seen = c.turns.clone()),
+        1
+    );
+    assert_eq!(seen, [1]);
+}
+
+#[test]
+fn expiry_racing_turns_loses_no_turn_and_ends_each_session_once() {
+    // Each turn counts one in its session; expiry moves a session's count into `ended` and leaves zero.
+    // Every turn is then counted exactly once, in `ended` or in a session still held: a turn lost on a
+    // detached state, or a session ended twice, breaks the sum.
+    let store: Arc<InMemoryStore<u64>> = Arc::new(InMemoryStore::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let ended = Arc::new(AtomicU64::new(0));
+    let sweeper = {
+        let (store, stop, ended) = (Arc::clone(&store), Arc::clone(&stop), Arc::clone(&ended));
+        thread::spawn(move || {
+            let mut sweeps = 0u64;
+            while !stop.load(Ordering::Relaxed) || sweeps == 0 {
+                store.expire_idle(Duration::ZERO, usize::MAX, |_, n| {
+                    // Slow enough that turns arrive while a session is being ended.
+                    thread::yield_now();
+                    ended.fetch_add(std::mem::take(n), Ordering::Relaxed);
+                });
+                sweeps += 1;
+            }
+            sweeps
+        })
+    };
+    const THREADS: u64 = 4;
+    const TURNS: u64 = 20_000;
+    let turns: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                for i in 0..TURNS {
+                    let key = format!("s{}", (i * 7 + t) % 13);
+                    store.with_session(&key, || 0, |n| *n += 1);
+                }
+            })
+        })
+        .collect();
+    for t in turns {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(sweeper.join().unwrap() > 0);
+    let mut held = 0;
+    for s in 0..13 {
+        held += store.update(&format!("s{s}"), |n| *n).unwrap_or(0);
+    }
+    assert_eq!(ended.load(Ordering::Relaxed) + held, THREADS * TURNS);
+    assert!(
+        ended.load(Ordering::Relaxed) > 0,
+        "the sweeper never ended a session"
+    );
+}
+
+#[test]
+fn a_store_without_idle_tracking_expires_nothing() {
+    struct Plain;
+    impl SessionStore<u64> for Plain {
+        fn with_session<R>(
+            &self,
+            _: &str,
+            i: impl FnOnce() -> u64,
+            f: impl FnOnce(&mut u64) -> R,
+        ) -> R {
+            f(&mut i())
+        }
+        fn update<R>(&self, _: &str, _: impl FnOnce(&mut u64) -> R) -> Option<R> {
+            None
+        }
+        fn remove(&self, _: &str) -> bool {
+            false
+        }
+        fn len(&self) -> usize {
+            1
+        }
+    }
+    assert_eq!(
+        Plain.expire_idle(Duration::ZERO, 10, |_, _| panic!("ended")),
+        0
+    );
 }

@@ -4,6 +4,7 @@
 #![deny(warnings)]
 
 pub mod conversations;
+pub mod textchat;
 
 flowc_runtime::include_flow!("appointment_booking");
 flowc_runtime::include_flow!("dispatch_heavy");

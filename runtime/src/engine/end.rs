@@ -4,7 +4,7 @@
 //! transaction with a `SyntheticHangup` warning is recorded, exactly as a real hang-up would be (T4, T5).
 
 use super::write;
-use super::{Engine, EngineError, Event, TurnBuffer};
+use super::{Engine, EngineError, Event, TurnBuffer, TurnSummary};
 use crate::chat::{ChatEvent, ChatRequest};
 use crate::conversation::Conversation;
 use crate::flow::{Flow, TurnInput};
@@ -71,7 +71,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                     requester,
                     wire,
                     now,
-                    ENDED_BY_APPLICATION,
+                    (problem::SYNTHETIC_HANGUP, ENDED_BY_APPLICATION),
                     buffer,
                 )
             })
@@ -87,8 +87,9 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
 
     /// Ends the open conversation `conv` as if the caller had hung up (T4, T5): the flow's
     /// `PARLOA.EndConversation` handling runs, and a Hangup transaction whose `meta.warnings` says the
-    /// platform did not send it goes to the sink. One operation for every case where flowc, not the
-    /// platform, ends a conversation (a new WELCOME or launch on an open session; idle expiry).
+    /// platform did not send it (`why`: the problem kind and its message) goes to the sink. One operation
+    /// for every case where flowc, not the platform, ends a conversation (a new WELCOME or launch on an
+    /// open session; idle expiry).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn end_open(
         &self,
@@ -97,7 +98,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         requester: &str,
         wire: write::Wire<'_>,
         now: u64,
-        why: &str,
+        why: (&'static str, &str),
         buffer: &mut TurnBuffer,
     ) -> Result<(), SinkError> {
         let started = self.clock.mark();
@@ -112,17 +113,16 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             buffer,
         );
         let state = self.flow.info().state(decided.initial);
-        decided.meta.warnings.push(AffectedStep::warning(
-            state,
-            state,
-            problem::SYNTHETIC_HANGUP,
-            why,
-        ));
+        decided
+            .meta
+            .warnings
+            .push(AffectedStep::warning(state, state, why.0, why.1));
         let stamp = write::Stamp {
             now,
             response_ms: self.clock.elapsed_ms(started),
         };
         self.write(conv, &decided, &stamp, requester, wire, mask, buffer);
+        buffer.summary = TurnSummary::of(&decided);
         self.finish(conv, decided, requester, buffer);
         self.sink.record_json(&buffer.json)
     }

@@ -6,6 +6,8 @@
 //! bytes; the fast API ([`Engine::play_phone`]) hands out the bytes.
 
 mod end;
+mod idle;
+mod summary;
 mod turn;
 mod vars;
 mod write;
@@ -22,6 +24,8 @@ use crate::sink::{AnalyticsSink, DiscardSink, SinkError};
 use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
 use crate::transaction::{Platform, Transaction};
 
+pub use idle::Expired;
+pub use summary::TurnSummary;
 pub(crate) use turn::Event;
 
 /// The intent name of a HANGUP or chat quit (T4, T7).
@@ -100,6 +104,8 @@ pub struct TurnBuffer {
     /// The response in clear when the transaction's copy is masked (privacy).
     platform_response: Vec<u8>,
     pub(crate) sink_error: Option<SinkError>,
+    /// How the last turn went, for counting.
+    summary: TurnSummary,
 }
 
 impl TurnBuffer {
@@ -437,12 +443,17 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
                             requester,
                             hangup.wire(),
                             now,
-                            end::NEW_CONVERSATION,
+                            (
+                                crate::transaction::problem::SYNTHETIC_HANGUP,
+                                end::NEW_CONVERSATION,
+                            ),
                             buffer,
                         )
                         .err();
                 }
+                let starting = !conv.active || matches!(event, Event::Start);
                 self.decide_and_write(conv, key, requester, wire, event, input, now, buffer);
+                idle::remember_peer(conv, wire, starting);
             },
         );
         buffer.sink_error = self
@@ -473,6 +484,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             response_ms: self.clock.elapsed_ms(started),
         };
         self.write(conv, &decided, &stamp, requester, wire, mask, buffer);
+        buffer.summary = TurnSummary::of(&decided);
         self.finish(conv, decided, requester, buffer);
     }
 

@@ -9,6 +9,7 @@ mod init;
 mod replay;
 mod run;
 mod schema;
+mod serve;
 mod services;
 mod simulate;
 mod test;
@@ -37,6 +38,8 @@ enum Command {
     Build(build::Args),
     /// Play a flow: an interactive simulator, or `--requests FILE` to replay Parloa requests.
     Run(run::Args),
+    /// Serve flows over HTTP as a Parloa-compatible dialoghook (development and staging).
+    Serve(serve::Args),
     /// Play conversation scripts and compare their transactions with stored snapshots.
     Test(test::Args),
     /// Print the JSON Schema of flow files or conversation scripts, for editors.
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Test(args) => test::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),

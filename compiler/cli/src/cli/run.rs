@@ -125,7 +125,10 @@ pub fn run(args: Args) -> Outcome {
 
 /// The stubs of a conversation script, checked against the flow being run: a stub for a service, branch or
 /// output the flow lacks would quietly take the `error` branch.
-fn stubs_for(path: &std::path::Path, ir: &flowc::ir::Flow) -> Result<StubServices, Outcome> {
+pub(super) fn stubs_for(
+    path: &std::path::Path,
+    ir: &flowc::ir::Flow,
+) -> Result<StubServices, Outcome> {
     let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", path.display());
         Outcome::Trouble

@@ -79,7 +79,19 @@ pub fn attach(
     Some((Arc::new(tee), Attached(Some(webhook))))
 }
 
+impl RunArgs {
+    /// Whether no webhook was asked for.
+    pub fn is_off(&self) -> bool {
+        self.webhook.is_none()
+    }
+}
+
 impl Attached {
+    /// The webhook sink, if there is one.
+    pub fn sink(&self) -> Option<Arc<WebhookSink>> {
+        self.0.clone()
+    }
+
     /// Stops the webhook (after the engine's flush waited for delivery) and says what became of the
     /// transactions on stderr.
     pub fn finish(self) {
