@@ -2,9 +2,9 @@
 //! your build script generated (your own `cargo test`). Both compare with the same snapshot files, so one
 //! snapshot set serves both engines.
 //!
-//! ```no_run
-//! // tests/conversations.rs in a crate whose build.rs generates the flow `pizza`
-//! # mod pizza { pub struct Flow; impl Flow { pub fn new<S>(_: S) -> flowc::interpret::Interpreter { unimplemented!() } } }
+//! ```ignore
+//! // tests/conversations.rs in a crate whose build.rs generates the flow `pizza` (the crate `flowc init`
+//! // scaffolds has this test, and compiles it in the CLI's tests)
 //! use flowc_runtime::Dynamic;
 //!
 //! #[test]
