@@ -1,8 +1,8 @@
 //! Semantic checks over the AST. Every problem of a file is reported in one run; each check is linear in
 //! the size of the flow.
 //!
-//! [`symbols`] indexes the names, [`checks`] checks each declaration and block against them, [`graph`]
-//! checks the flow as a graph (reachability, non-waiting cycles), and [`ending`] walks the hang-up path.
+//! `symbols` indexes the names, `checks` checks each declaration and block against them, `graph`
+//! checks the flow as a graph (reachability, non-waiting cycles), and `ending` walks the hang-up path.
 //! A flow without errors comes out [`Resolved`]: its names indexed once, handed to lowering as they are.
 
 mod checks;

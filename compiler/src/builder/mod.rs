@@ -10,7 +10,7 @@
 //! content changed (so cargo does not rebuild for nothing); `cargo:rerun-if-changed` is printed for every
 //! input; a flow with errors fails the build with every diagnostic rendered (file:line:col); each warning
 //! is printed as a `cargo:warning=` line, so `cargo build` shows it, and [`Builder::deny_warnings`] makes
-//! warnings fail the build. The builder keeps a manifest of what it wrote (see [`outputs`]): a flow that is
+//! warnings fail the build. The builder keeps a manifest of what it wrote (see `outputs`): a flow that is
 //! gone has its generated file removed, and `flowc_runtime::include_flow!` finds a flow by its name or its
 //! file stem.
 

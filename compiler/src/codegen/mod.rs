@@ -14,10 +14,10 @@
 //! `clippy::enum_variant_names` on the private enums whose variants are the flow's names, `clippy::single_match` on
 //! `write_prompt` of a flow with a single prompt.
 //!
-//! Each emitter lives in the module named after what it emits: [`types`] (`Vars`, `State`, `Block`,
-//! `Handler`), [`services`], [`tables`] and [`description`] (statics, `INFO`), [`handlers`] (which handler
-//! takes an input), [`flow_impl`] (`Flow` and the head of the one `impl rt::Flow`), [`bodies`] (prompts,
-//! handler actions, blocks); [`parallel`] formats the module's [`Part`]s on several threads.
+//! Each emitter lives in the module named after what it emits: `types` (`Vars`, `State`, `Block`,
+//! `Handler`), `services`, `tables` and `description` (statics, `INFO`), `handlers` (which handler
+//! takes an input), `flow_impl` (`Flow` and the head of the one `impl rt::Flow`), `bodies` (prompts,
+//! handler actions, blocks); `parallel` formats the module's `Part`s on several threads.
 
 mod bodies;
 mod description;
