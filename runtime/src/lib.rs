@@ -112,6 +112,8 @@ mod pattern;
 mod phone;
 mod privacy;
 mod received;
+#[cfg(feature = "redis")]
+mod redis_store;
 #[cfg(feature = "server")]
 pub mod server;
 mod services;
@@ -152,11 +154,13 @@ pub use phone::{
 };
 pub use privacy::{MASK, Redact};
 pub use received::Received;
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisConfig, RedisSessionStore, RedisUserStore, VarsCodec};
 pub use services::{
     Dynamic, DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply,
 };
 pub use sink::{AnalyticsSink, DiscardSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
-pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
+pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, StoreError, UserStore};
 pub use transaction::{
     AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Problem, Request,
     Response, SessionBefore, StateRef, Transaction, Variable, problem,
