@@ -57,7 +57,11 @@
 //! [`Conversation::state`], [`Conversation::vars`] and friends) and knows which sessions are idle
 //! ([`SessionStore::expire_idle`] hands each out once); [`InMemoryStore`] by default, another with
 //! [`Engine::with_store`]. A [`UserStore`] keeps user-lifetime variables per requester and release;
-//! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`].
+//! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`]. A store that can fail (a
+//! shared one) says so through [`SessionStore::try_with_session`] with a [`StoreError`], which the engine
+//! returns as [`EngineError::Store`]. With the `redis` feature, `RedisSessionStore` and `RedisUserStore`
+//! (configured by a `RedisConfig`, the flow's variables read through a `VarsCodec`) keep them in Redis,
+//! shared by several instances.
 //!
 //! # Call services
 //!
@@ -95,7 +99,8 @@
 //!
 //! Dependencies: serde, serde_json (with `preserve_order`, for the request echo), foldhash and
 //! `flowc-runtime-macros` (`include_flow!`, itself without dependencies); ureq only with the `http` feature;
-//! axum, hyper, tokio, prometheus-client and subtle only with the `server` feature.
+//! axum, hyper, tokio, prometheus-client and subtle only with the `server` feature; redis and r2d2 only with
+//! the `redis` feature.
 
 mod chat;
 mod clock;

@@ -66,7 +66,8 @@ pub struct RedisConfig {
     /// Put before every key, so that several flows (or deployments) can share one Redis. Give each engine
     /// its own (its release is a good one); the stores of one engine on every instance share it.
     pub prefix: String,
-    /// Connections in the pool (one per turn in flight) [default: 16].
+    /// Connections in the pool, made as needed (one per turn in flight) [default: 128, the server's
+    /// default number of turns at once].
     pub pool_size: u32,
     /// How long a turn may hold its session before another instance may take it [default: 30 s]. Longer
     /// than the slowest turn (its service calls included).
@@ -88,7 +89,7 @@ impl RedisConfig {
         RedisConfig {
             url: url.into(),
             prefix: prefix.into(),
-            pool_size: 16,
+            pool_size: 128,
             lease: Duration::from_secs(30),
             wait: Duration::from_secs(31),
             ttl: Duration::from_secs(24 * 3600),
@@ -103,6 +104,9 @@ impl RedisConfig {
 pub(crate) struct Pool {
     pool: r2d2::Pool<redis::Client>,
     config: Arc<RedisConfig>,
+    /// Connections checked out: one per command or script sent (a script Redis had forgotten costs one
+    /// more), so the number of round trips.
+    checkouts: Arc<AtomicU64>,
 }
 
 /// Sets the read and write timeouts on each new connection, once.
@@ -134,10 +138,12 @@ impl Pool {
         Ok(Pool {
             pool,
             config: Arc::new(config),
+            checkouts: Arc::new(AtomicU64::new(0)),
         })
     }
 
     fn get(&self) -> Result<r2d2::PooledConnection<redis::Client>, StoreError> {
+        self.checkouts.fetch_add(1, Ordering::Relaxed);
         self.pool
             .get()
             .map_err(|e| StoreError::new(format!("redis unreachable: {e}")))
@@ -283,6 +289,12 @@ impl<V: Send + 'static> RedisSessionStore<V> {
     /// A user store on the same pool, for the engine's user-lifetime values.
     pub fn user_store(&self) -> RedisUserStore {
         RedisUserStore::with_pool(self.pool.clone())
+    }
+
+    /// Round trips to Redis so far, by this store and the user stores on its pool (each command or script
+    /// sent is one; the first use of a script after Redis forgot it is two): for measuring.
+    pub fn round_trips(&self) -> u64 {
+        self.pool.checkouts.load(Ordering::Relaxed)
     }
 
     /// The bytes `conv` takes in Redis (its value, without the key).
