@@ -256,3 +256,37 @@ fn a_redis_restart_gives_503s_with_json_then_service_resumes() {
     assert_eq!(sink.len(), 3);
     running.shutdown().unwrap();
 }
+
+#[test]
+fn an_idle_call_whose_claimer_died_is_ended_by_the_other_instance_once_the_lease_ends() {
+    let (url, _own) = redis::redis();
+    let mut config = RedisConfig::new(url, redis::prefix("claimer"));
+    config.lease = Duration::from_millis(300);
+    let shared = Shared::new();
+    let (dying, survivor) = (instance(config.clone(), &shared), instance(config, &shared));
+    let welcome = serde_json::from_str(&phone("abandoned", r#""event":"WELCOME""#)).unwrap();
+    dying.handle_phone(welcome).unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let idle = Duration::from_millis(100);
+    // The first instance claims the call and dies before it ended it (a panic stands for the crash).
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dying
+            .store()
+            .expire_idle(idle, 10, |_, _| panic!("the instance died"))
+    }));
+    assert!(died.is_err());
+    let mut buffer = flowc_runtime::TurnBuffer::default();
+    // While its claim's lease runs, the call is nobody else's; afterwards the survivor ends it, once.
+    assert_eq!(survivor.expire_idle(idle, 10, &mut buffer).ended, 0);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(survivor.expire_idle(idle, 10, &mut buffer).ended, 1);
+    assert_eq!(survivor.expire_idle(idle, 10, &mut buffer).ended, 0);
+    let transactions = json(&shared.sink.take());
+    assert_eq!(transactions.len(), 2);
+    assert!(
+        transactions[1].contains("IdleTimeout"),
+        "{}",
+        transactions[1]
+    );
+    assert_eq!(survivor.store().len(), 0);
+}

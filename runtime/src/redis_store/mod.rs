@@ -40,7 +40,9 @@
 //! script that checks the lease. Each conversation is ended exactly once, unless the instance dies between
 //! recording the Hangup and deleting the session: then another records it again (at least once). The
 //! state key also carries a TTL (`ttl`, far longer than the idle timeout) so that nothing stays forever
-//! if no sweeper runs; a conversation that outlives its TTL is forgotten without a Hangup.
+//! if no sweeper runs; a conversation that outlives its TTL is forgotten without a Hangup. A turn that
+//! waited for a session the sweeper was ending finds it gone and starts a new conversation (in memory it
+//! would run on the ended one, keeping its analytics id).
 
 mod codec;
 mod users;
