@@ -28,6 +28,18 @@ impl Peer {
         Peer(format!("c{requester}").into())
     }
 
+    /// The compact string as kept (for a store that serializes conversations).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A peer read back from [`Peer::as_str`]; what it cannot read is an unknown peer when used.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn from_stored(s: &str) -> Self {
+        Peer(s.into())
+    }
+
     /// `None` only if what was written cannot be read back, which a callMeta's JSON always can.
     pub(crate) fn read(&self) -> Option<PeerRef<'_>> {
         match self.0.split_at_checked(1)? {

@@ -560,3 +560,64 @@ pub trait Flow: Send + Sync {
     /// Runs one block.
     fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Self::Vars>) -> Step;
 }
+
+/// A flow shared with something else that needs it, such as a store that serializes its variables
+/// (`Engine::new(Arc::clone(&flow))`): it plays exactly as the flow itself.
+impl<F: Flow> Flow for std::sync::Arc<F> {
+    type Vars = F::Vars;
+
+    fn info(&self) -> &FlowInfo {
+        (**self).info()
+    }
+
+    fn new_vars(&self) -> Self::Vars {
+        (**self).new_vars()
+    }
+
+    fn values(&self, vars: &Self::Vars, each: impl FnMut(&str)) {
+        (**self).values(vars, each);
+    }
+
+    fn values_mut(&self, vars: &mut Self::Vars, each: impl FnMut(&mut String)) {
+        (**self).values_mut(vars, each);
+    }
+
+    fn write_prompt(
+        &self,
+        state: StateIx,
+        index: u32,
+        scope: &View<'_, Self::Vars>,
+        out: &mut String,
+    ) {
+        (**self).write_prompt(state, index, scope, out);
+    }
+
+    fn write_reprompt(
+        &self,
+        state: StateIx,
+        scope: &View<'_, Self::Vars>,
+        out: &mut String,
+    ) -> bool {
+        (**self).write_reprompt(state, scope, out)
+    }
+
+    fn local_intent(&self, state: StateIx, intent: &str) -> Option<HandlerIx> {
+        (**self).local_intent(state, intent)
+    }
+
+    fn local_dtmf(&self, state: StateIx, digits: &str) -> Option<HandlerIx> {
+        (**self).local_dtmf(state, digits)
+    }
+
+    fn global_intent(&self, intent: &str) -> Option<HandlerIx> {
+        (**self).global_intent(intent)
+    }
+
+    fn run_handler(&self, handler: HandlerIx, scope: &mut Scope<'_, Self::Vars>) {
+        (**self).run_handler(handler, scope);
+    }
+
+    fn run_block(&self, block: BlockIx, scope: &mut Scope<'_, Self::Vars>) -> Step {
+        (**self).run_block(block, scope)
+    }
+}

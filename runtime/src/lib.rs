@@ -57,7 +57,11 @@
 //! [`Conversation::state`], [`Conversation::vars`] and friends) and knows which sessions are idle
 //! ([`SessionStore::expire_idle`] hands each out once); [`InMemoryStore`] by default, another with
 //! [`Engine::with_store`]. A [`UserStore`] keeps user-lifetime variables per requester and release;
-//! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`].
+//! [`InMemoryUserStore`] by default, another with [`Engine::with_user_store`]. A store that can fail (a
+//! shared one) says so through [`SessionStore::try_with_session`] with a [`StoreError`], which the engine
+//! returns as [`EngineError::Store`]. With the `redis` feature, `RedisSessionStore` and `RedisUserStore`
+//! (configured by a `RedisConfig`, the flow's variables read through a `VarsCodec`) keep them in Redis,
+//! shared by several instances.
 //!
 //! # Call services
 //!
@@ -95,7 +99,8 @@
 //!
 //! Dependencies: serde, serde_json (with `preserve_order`, for the request echo), foldhash and
 //! `flowc-runtime-macros` (`include_flow!`, itself without dependencies); ureq only with the `http` feature;
-//! axum, hyper, tokio, prometheus-client and subtle only with the `server` feature.
+//! axum, hyper, tokio, prometheus-client and subtle only with the `server` feature; redis and r2d2 only with
+//! the `redis` feature.
 
 mod chat;
 mod clock;
@@ -112,6 +117,8 @@ mod pattern;
 mod phone;
 mod privacy;
 mod received;
+#[cfg(feature = "redis")]
+mod redis_store;
 #[cfg(feature = "server")]
 pub mod server;
 mod services;
@@ -152,11 +159,13 @@ pub use phone::{
 };
 pub use privacy::{MASK, Redact};
 pub use received::Received;
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisConfig, RedisSessionStore, RedisUserStore, VarsCodec};
 pub use services::{
     Dynamic, DynamicServices, HttpEndpoint, NoServices, ServiceError, ServiceReply,
 };
 pub use sink::{AnalyticsSink, DiscardSink, JsonLinesSink, MemorySink, SinkError, TeeSink};
-pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
+pub use store::{InMemoryStore, InMemoryUserStore, SessionStore, StoreError, UserStore};
 pub use transaction::{
     AffectedStep, CowStr, Handled, IntentRecord, Issues, Meta, Platform, Problem, Request,
     Response, SessionBefore, StateRef, Transaction, Variable, problem,

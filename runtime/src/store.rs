@@ -41,6 +41,18 @@ pub trait SessionStore<S>: Send + Sync {
         f: impl FnOnce(&mut S) -> R,
     ) -> R;
 
+    /// Like [`with_session`](SessionStore::with_session), for a store that can fail (one shared over the
+    /// network): `Err` when the turn's state could not be read or kept, in which case whatever `f` changed
+    /// is not kept. The engine plays its turns through this. A store that cannot fail keeps the default.
+    fn try_with_session<R>(
+        &self,
+        key: &str,
+        init: impl FnOnce() -> S,
+        f: impl FnOnce(&mut S) -> R,
+    ) -> Result<R, StoreError> {
+        Ok(self.with_session(key, init, f))
+    }
+
     /// Run `f` on the state of `key` if the session exists.
     fn update<R>(&self, key: &str, f: impl FnOnce(&mut S) -> R) -> Option<R>;
 
@@ -67,6 +79,26 @@ pub trait SessionStore<S>: Send + Sync {
         0
     }
 }
+
+/// A store could not read or keep a session's state: its backend unreachable or failing, or the session held
+/// by another instance for longer than a turn may wait. Says what happened in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(String);
+
+impl StoreError {
+    /// An error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError(message.into())
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 /// One session of an [`InMemoryStore`].
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! `flowc serve` as a process: SIGTERM lets the turns in flight finish and exits 0; SIGKILL loses no
-//! transaction the server acknowledged (the webhook spool holds every one).
+//! transaction the server acknowledged (the webhook spool holds every one); two processes on one Redis
+//! share the calls, and one finishes them when the other is killed.
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
@@ -242,5 +243,98 @@ fn sigkill_loses_no_transaction_the_server_acknowledged() {
     spooled.sort();
     acknowledged.sort();
     assert_eq!(spooled, acknowledged);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Redis of `FLOWC_TEST_REDIS` (`.ci/run` starts one), or a `redis-server` of this test's own on a free
+/// port (killed when dropped); fails saying so when there is neither.
+fn redis() -> (String, Option<Serving>) {
+    if let Ok(url) = std::env::var("FLOWC_TEST_REDIS")
+        && !url.is_empty()
+    {
+        return (url, None);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("this test needs redis-server (or FLOWC_TEST_REDIS=redis://HOST:PORT/; .ci/run sets it)");
+    let child = Serving(child);
+    wait_for("redis-server", || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    (format!("redis://127.0.0.1:{port}/"), Some(child))
+}
+
+#[test]
+fn two_processes_on_one_redis_share_the_calls_and_one_finishes_them_when_the_other_is_killed() {
+    let (url, _redis) = redis();
+    let dir = temp_dir("redis");
+    let flow = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../flows/minimal.yaml");
+    let (a_out, b_out) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+    let instance = |out: &Path| {
+        serve(&[
+            flow.to_str().unwrap(),
+            "--redis",
+            &url,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (mut a, a_addr, _a_stderr) = instance(&a_out);
+    let (_b, b_addr, _b_stderr) = instance(&b_out);
+    let agent = client();
+    let calls: Vec<String> = (0..20)
+        .map(|i| format!("redis-{}-{i}", std::process::id()))
+        .collect();
+    // Turns alternate between the two processes: the WELCOME on one, the next turn on the other.
+    for (i, call) in calls.iter().enumerate() {
+        let addrs = [a_addr, b_addr];
+        for (t, rest) in [r#""event":"WELCOME""#, r#""text":"hello""#]
+            .iter()
+            .enumerate()
+        {
+            let (status, body) = turn(&agent, addrs[(i + t) % 2], "xxx", &phone(call, rest));
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    signal(&a, "-KILL");
+    a.0.wait().unwrap();
+    // The survivor plays every call on from where the two of them left it, and ends it.
+    for call in &calls {
+        for rest in [r#""text":"hello""#, r#""event":"HANGUP""#] {
+            let (status, body) = turn(&agent, b_addr, "xxx", &phone(call, rest));
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    let read = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (a_tx, b_tx) = (read(&a_out), read(&b_out));
+    assert_eq!((a_tx.len(), b_tx.len()), (20, 60));
+    for call in &calls {
+        let of_call: Vec<&serde_json::Value> = a_tx
+            .iter()
+            .chain(&b_tx)
+            .filter(|t| t["request"]["callMeta"]["sessionId"] == call.as_str())
+            .collect();
+        assert_eq!(of_call.len(), 4, "{call}");
+        // One conversation across both processes: one analytics id, and the last turn ended it.
+        assert!(
+            of_call
+                .iter()
+                .all(|t| t["userContextId"] == of_call[0]["userContextId"])
+        );
+        assert_eq!(of_call.last().unwrap()["request"]["event"], "HANGUP");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,7 +21,7 @@ use crate::flow::{Flow, Said, TurnInput};
 use crate::ids::{IdSource, ObjectIdSource, SequentialIds};
 use crate::phone::{PhoneEvent, PhoneRequest, PhoneResponse};
 use crate::sink::{AnalyticsSink, DiscardSink, SinkError};
-use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, UserStore};
+use crate::store::{InMemoryStore, InMemoryUserStore, SessionStore, StoreError, UserStore};
 use crate::transaction::{Platform, Transaction};
 
 pub use idle::Expired;
@@ -57,6 +57,9 @@ pub enum EngineError {
     NoSession,
     /// A chat request's `apiVersion` is not `chat/v1`, the only version of the Textchat V2 API.
     UnsupportedApiVersion(String),
+    /// The session store could not play the turn (a shared store unreachable, or the session held by
+    /// another instance for too long). Nothing of the turn was kept or recorded: the platform may retry it.
+    Store(StoreError),
 }
 
 impl std::fmt::Display for EngineError {
@@ -74,6 +77,7 @@ impl std::fmt::Display for EngineError {
                 "unsupported apiVersion {found:?}: the Textchat V2 API defines only {:?}",
                 crate::chat::CHAT_API_VERSION
             ),
+            EngineError::Store(e) => write!(f, "session store: {e}"),
         }
     }
 }
@@ -355,8 +359,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             event,
             input,
             buffer,
-        );
-        Ok(())
+        )
     }
 
     /// Plays one textchatV2 request into `buffer`.
@@ -396,8 +399,7 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
             event,
             input,
             buffer,
-        );
-        Ok(())
+        )
     }
 
     /// `Err` when the flow does not run on `platform`.
@@ -425,42 +427,47 @@ impl<F: Flow, St: SessionStore<Conversation<F::Vars>>, Us: UserStore<Vec<String>
         event: Event<'_>,
         input: TurnInput<'_>,
         buffer: &mut TurnBuffer,
-    ) {
+    ) -> Result<(), EngineError> {
         let now = self.clock.now_unix_ms();
         let flow = &self.flow;
         let mut earlier_sink_error = None;
-        self.sessions.with_session(
-            key,
-            || Conversation::new(flow.new_vars()),
-            |conv| {
-                if matches!(event, Event::Start) && conv.active {
-                    // The platform never said this conversation ended: end it the way a hang-up would have.
-                    let hangup = wire.hangup();
-                    earlier_sink_error = self
-                        .end_open(
-                            conv,
-                            key,
-                            requester,
-                            hangup.wire(),
-                            now,
-                            (
-                                crate::transaction::problem::SYNTHETIC_HANGUP,
-                                end::NEW_CONVERSATION,
-                            ),
-                            buffer,
-                        )
-                        .err();
-                }
-                let starting = !conv.active || matches!(event, Event::Start);
-                self.decide_and_write(conv, key, requester, wire, event, input, now, buffer);
-                idle::remember_peer(conv, wire, starting);
-            },
-        );
+        // A store that could not keep the turn says so before anything is recorded: the sink sees only
+        // turns whose conversation state was kept.
+        self.sessions
+            .try_with_session(
+                key,
+                || Conversation::new(flow.new_vars()),
+                |conv| {
+                    if matches!(event, Event::Start) && conv.active {
+                        // The platform never said this conversation ended: end it the way a hang-up would have.
+                        let hangup = wire.hangup();
+                        earlier_sink_error = self
+                            .end_open(
+                                conv,
+                                key,
+                                requester,
+                                hangup.wire(),
+                                now,
+                                (
+                                    crate::transaction::problem::SYNTHETIC_HANGUP,
+                                    end::NEW_CONVERSATION,
+                                ),
+                                buffer,
+                            )
+                            .err();
+                    }
+                    let starting = !conv.active || matches!(event, Event::Start);
+                    self.decide_and_write(conv, key, requester, wire, event, input, now, buffer);
+                    idle::remember_peer(conv, wire, starting);
+                },
+            )
+            .map_err(EngineError::Store)?;
         buffer.sink_error = self
             .sink
             .record_json(&buffer.json)
             .err()
             .or(earlier_sink_error);
+        Ok(())
     }
 
     /// One turn of `conv`: decided, written into `buffer`, and the conversation updated (T1).

@@ -304,10 +304,13 @@ async fn read_body(app: &App, request: Request) -> Result<Bytes, Refusal> {
     }
 }
 
-/// 400 for what is not JSON, 422 for JSON that is not a request of the platform or that the flow cannot take.
+/// 400 for what is not JSON, 422 for JSON that is not a request of the platform or that the flow cannot take,
+/// 503 when the session store failed.
 fn refusal_of(error: EngineError) -> Refusal {
     let status = match &error {
         EngineError::Malformed(e) if e.classify() != Category::Data => StatusCode::BAD_REQUEST,
+        // Nothing was wrong with the request: the shared store failed, and the same request may succeed.
+        EngineError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     Refusal::new(status, error.to_string())

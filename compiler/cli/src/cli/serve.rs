@@ -8,7 +8,10 @@ use std::time::Duration;
 use flowc::interpret::Interpreter;
 use flowc::script::StubServices;
 use flowc_runtime::server::{DEFAULT_CHAT_IDLE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, Server};
-use flowc_runtime::{AnalyticsSink, DiscardSink, Engine, HttpServices, JsonLinesSink};
+use flowc_runtime::{
+    AnalyticsSink, Conversation, DiscardSink, Engine, Flow, HttpServices, JsonLinesSink,
+    RedisConfig, RedisSessionStore, SessionStore, UserStore,
+};
 
 use super::Outcome;
 use super::services::{RunServices, Unstubbed};
@@ -45,6 +48,11 @@ pub struct Args {
     /// Fixed clock and sequential ids: the same requests give the same bytes.
     #[arg(long)]
     deterministic: bool,
+    /// Keep conversations and user-lifetime values in the Redis at URL (`redis://HOST:PORT/`), under
+    /// `flowc:RELEASE:`, so that several `flowc serve` instances behind one load balancer can each take any
+    /// turn [default: in this process's memory].
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
     #[command(flatten)]
     webhook: super::webhook::RunArgs,
 }
@@ -97,12 +105,23 @@ pub fn run(args: Args) -> Outcome {
         };
         let stubs = stubs.unwrap_or_default();
         let services = RunServices::new(&ir, stubs, http, Unstubbed::HintOnStderr);
-        let engine =
-            Engine::new(Interpreter::new(ir, services)).with_shared_sink(Arc::clone(&sink));
-        server = if args.deterministic {
-            server.release(engine.deterministic())
-        } else {
-            server.release(engine)
+        let flow = Arc::new(Interpreter::new(ir, services));
+        let engine = Engine::new(Arc::clone(&flow)).with_shared_sink(Arc::clone(&sink));
+        server = match &args.redis {
+            None => add(server, engine, args.deterministic),
+            Some(url) => {
+                let prefix = format!("flowc:{}:", flow.info().release);
+                let store = match RedisSessionStore::new(RedisConfig::new(url, prefix), flow) {
+                    Ok(store) => store,
+                    Err(e) => {
+                        eprintln!("error: --redis: {e}");
+                        return Outcome::Trouble;
+                    }
+                };
+                let users = store.user_store();
+                let engine = engine.with_store(store).with_user_store(users);
+                add(server, engine, args.deterministic)
+            }
         };
     }
     for (release, token) in args.tokens {
@@ -120,6 +139,20 @@ pub fn run(args: Args) -> Outcome {
             eprintln!("error: {e}");
             Outcome::Trouble
         }
+    }
+}
+
+/// Serves `engine`, with a fixed clock and sequential ids when `deterministic`.
+fn add<F, St, Us>(server: Server, engine: Engine<F, St, Us>, deterministic: bool) -> Server
+where
+    F: Flow + 'static,
+    St: SessionStore<Conversation<F::Vars>> + 'static,
+    Us: UserStore<Vec<String>> + 'static,
+{
+    if deterministic {
+        server.release(engine.deterministic())
+    } else {
+        server.release(engine)
     }
 }
 

@@ -5,11 +5,15 @@
 //! same run, alternating round by round, with the same load generator; only their ratio compares across
 //! runs. Nothing here asserts a time.
 //!
+//! With `--redis URL` it measures a fourth server, the default one with its conversations in that Redis,
+//! and prints the round trips to Redis per turn and the bytes a conversation takes there.
+//!
 //! 1,000 connections need about 2,100 file descriptors (`ulimit -n`).
 
 mod load;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,7 +21,10 @@ use axum::body::Bytes;
 use axum::routing::post;
 use axum::serve::ListenerExt;
 use flowc_runtime::server::Server;
-use flowc_runtime::{Dynamic, Engine, NoServices, PhoneRequest, TurnBuffer};
+use flowc_runtime::{
+    Dynamic, Engine, NoServices, PhoneRequest, RedisConfig, RedisSessionStore, SessionStore,
+    TurnBuffer,
+};
 use flowc_tests::conversations::conversation;
 use flowc_tests::dispatch_heavy;
 use load::{Load, Measured};
@@ -37,6 +44,11 @@ fn main() {
     let seconds = Duration::from_secs(value("--seconds", 3));
     let rounds = value("--rounds", 3) as usize;
     let json_out = args.iter().any(|a| a == "--json");
+    let redis = args
+        .iter()
+        .position(|a| a == "--redis")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
 
     let (opening, cycle) = conversation("dispatch_heavy");
     let bodies = |requests: &[PhoneRequest]| -> Vec<String> {
@@ -64,6 +76,24 @@ fn main() {
             .expect("the flowc server starts")
     };
     let (pooled, inline) = (flowc(false), flowc(true));
+    // The default server with its conversations in Redis, under a prefix of this run's own.
+    let prefix = format!("flowc-bench:{}:", std::process::id());
+    let on_redis = redis.as_ref().map(|url| {
+        let flow = Arc::new(dispatch_heavy::Flow::new(Dynamic(NoServices)));
+        let store = RedisSessionStore::new(RedisConfig::new(url, &prefix), Arc::clone(&flow))
+            .expect("a redis URL");
+        let users = store.user_store();
+        let engine = Engine::new(flow)
+            .with_release("bench")
+            .with_store(store)
+            .with_user_store(users);
+        Server::new()
+            .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .log(|_| {})
+            .release(engine)
+            .spawn()
+            .expect("the flowc server on redis starts")
+    });
     let bare = bare_server(canned.clone());
     let client = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,11 +103,9 @@ fn main() {
 
     let mut rows = Vec::new();
     for &connections in &CONCURRENCY {
-        let mut measured = [
-            Measured::default(),
-            Measured::default(),
-            Measured::default(),
-        ];
+        let mut measured: Vec<Measured> = (0..3 + usize::from(on_redis.is_some()))
+            .map(|_| Measured::default())
+            .collect();
         // A short warm-up of both, then rounds that alternate which goes first.
         for (round, warm) in std::iter::once(true)
             .chain(std::iter::repeat_n(false, rounds))
@@ -88,13 +116,11 @@ fn main() {
             } else {
                 seconds
             };
-            let [ceiling, ours, ours_inline] = &mut measured;
-            let mut targets = [
-                (bare.0, ceiling),
-                (pooled.addr(), ours),
-                (inline.addr(), ours_inline),
-            ];
-            targets.rotate_left(round % 3);
+            let mut addrs = vec![bare.0, pooled.addr(), inline.addr()];
+            addrs.extend(on_redis.as_ref().map(|r| r.addr()));
+            let mut targets: Vec<_> = addrs.into_iter().zip(measured.iter_mut()).collect();
+            let n = targets.len();
+            targets.rotate_left(round % n);
             for (addr, total) in targets {
                 let load = Load {
                     addr,
@@ -112,7 +138,7 @@ fn main() {
         }
         rows.push((connections, measured));
     }
-    for server in [pooled, inline] {
+    for server in [pooled, inline].into_iter().chain(on_redis) {
         let stopped = server.shutdown().expect("the flowc server stops");
         assert!(stopped.is_clean(), "{stopped:?}");
     }
@@ -124,6 +150,7 @@ fn main() {
         "bare axum handler",
         "flowc (turn pool, default)",
         "flowc (inline_turns)",
+        "flowc (turn pool, Redis store)",
     ];
     for (connections, measured) in &rows {
         let ceiling = measured[0].per_second();
@@ -149,10 +176,57 @@ fn main() {
         "response body {size} bytes; {} s per round, {rounds} rounds; {errors} failed requests",
         seconds.as_secs()
     );
+    let redis_figures = redis.map(|url| redis_figures(&url, &prefix, &opening, &cycle));
+    if let Some((trips, bytes)) = redis_figures {
+        println!(
+            "Redis: {trips:.2} round trips per turn, {bytes} bytes per conversation (its value in Redis)"
+        );
+    }
     if json_out {
-        println!("{}", json!({ "server": json_rows, "response_bytes": size }));
+        println!(
+            "{}",
+            json!({ "server": json_rows, "response_bytes": size,
+                    "redis_round_trips_per_turn": redis_figures.map(|f| f.0),
+                    "redis_bytes_per_conversation": redis_figures.map(|f| f.1) })
+        );
     }
     drop(bare);
+}
+
+/// Round trips to Redis per turn and the bytes of one conversation there, played without HTTP: the opening
+/// and one pass of the cycle of 100 conversations.
+fn redis_figures(url: &str, prefix: &str, opening: &[String], cycle: &[String]) -> (f64, usize) {
+    let flow = Arc::new(dispatch_heavy::Flow::new(Dynamic(NoServices)));
+    let store = RedisSessionStore::new(
+        RedisConfig::new(url, format!("{prefix}figures:")),
+        Arc::clone(&flow),
+    )
+    .expect("a redis URL");
+    let users = store.user_store();
+    let engine = Engine::new(flow).with_store(store).with_user_store(users);
+    let mut buffer = TurnBuffer::new();
+    let mut trips = 0;
+    let mut turns = 0;
+    let mut bytes = 0;
+    for conversation in 0..100 {
+        let mut key = String::new();
+        let before = engine.store().round_trips();
+        for body in opening.iter().chain(cycle) {
+            let mut request: PhoneRequest = serde_json::from_str(body).unwrap();
+            let session = format!("figures-{conversation}");
+            request.call_meta.session_id = Some(session.clone());
+            engine.play_phone(&request, &mut buffer).unwrap();
+            key = session;
+            turns += 1;
+        }
+        trips += engine.store().round_trips() - before;
+        bytes = engine
+            .store()
+            .update(&key, |conv| engine.store().encoded_len(conv))
+            .unwrap_or(0);
+        engine.store().remove(&key);
+    }
+    (trips as f64 / turns as f64, bytes)
 }
 
 /// The mean size of the responses to the opening and one pass of the cycle.
