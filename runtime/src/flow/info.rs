@@ -40,13 +40,13 @@ pub struct FlowInfo {
     pub states: Cow<'static, [StateInfo]>,
     /// Every block, by [`BlockIx`] (for `affectedSteps`).
     pub blocks: Cow<'static, [BlockInfo]>,
-    /// The block each handler goes to, by [`HandlerIx`]; [`Flow::run_handler`] says and sets the rest.
+    /// The block each handler goes to, by [`HandlerIx`]; [`Flow::run_handler`](super::Flow::run_handler) says and sets the rest.
     pub handlers: Cow<'static, [BlockIx]>,
     /// The global `else`.
     pub global_else: Option<HandlerIx>,
     /// The custom ending actions (`PARLOA.EndConversation`).
     pub ending: Option<HandlerIx>,
-    /// Every storage variable, in declaration (= transaction) order: the order [`Flow::values`] gives
+    /// Every storage variable, in declaration (= transaction) order: the order [`Flow::values`](super::Flow::values) gives
     /// their values in.
     pub variables: Cow<'static, [VariableInfo]>,
 }
