@@ -3,25 +3,9 @@
 //! turn does not read.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-fn flowc() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flowc"));
-    // The workspace root: the paths below name the shipped flows and fixtures from there.
-    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowc-sim-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-const PIZZA: &str = "compiler/tests/fixtures/bad_scripts/flows/pizza.yaml";
+use super::common::{PIZZA, flowc, temp_dir};
 
 /// Runs `flowc run ARGS`, typing `input` (piped: stdin is not a terminal).
 fn simulate(args: &[&str], input: &str) -> Output {

@@ -9,12 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowc-serve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use super::common::temp_dir;
 
 /// A phone flow whose intent `Check` calls the HTTP service at `url` and then says "Checked."
 fn slow_flow(dir: &Path, url: &str) -> PathBuf {

@@ -1,31 +1,14 @@
 //! `flowc check` and `flowc test` on conversation scripts: scripts are checked like flows, and a script with
 //! errors is never played or recorded.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-fn flowc() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flowc"));
-    // The workspace root: the paths below name the shipped flows and fixtures from there.
-    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowc-scripts-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-const PIZZA: &str = "compiler/tests/fixtures/bad_scripts/flows/pizza.yaml";
+use super::common::{PIZZA, flowc, temp_dir, workspace};
 
 /// A folder with the pizza flow, a clean script and one with the issue's typos.
 fn folder(name: &str) -> PathBuf {
     let dir = temp_dir(name);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::fs::copy(root.join(PIZZA), dir.join("pizza.yaml")).unwrap();
+    std::fs::copy(workspace().join(PIZZA), dir.join("pizza.yaml")).unwrap();
     std::fs::write(
         dir.join("good.yaml"),
         "name: good\nflow_file: pizza.yaml\nservices:\n  placeOrder: { branch: placed, outputs: { orderId: A-1 } }\n\

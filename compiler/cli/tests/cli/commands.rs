@@ -3,20 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn flowc() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flowc"));
-    // The workspace root: the paths below name the shipped flows from there.
-    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use super::common::{flowc, temp_dir};
 
 #[test]
 fn shipped_flows_are_clean_even_with_warnings_denied() {
